@@ -1,0 +1,99 @@
+"""create_app(): configuration, database, sign-in, blueprints and CLI. Wiring only."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from htmx_flask import Htmx
+
+import auth
+import db
+import demo
+import formatting
+
+DEFAULTS = {
+    "DATABASE": None,  # set from the instance folder below unless DOORSTEP_DATABASE is given
+    "SERVICE_NAME": "Doorstep Library Service",
+    "SERVICE_PHONE": "0161 000 0000",
+    "KIOSK_IDLE_SECONDS": 60,
+    "SESSION_IDLE_MINUTES": {"staff": 30, "volunteer": 240},
+    "QUEUE_POLL_SECONDS": 3,
+    "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the (server-side) session
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+
+def _secret_key(instance: Path) -> str:
+    """A stable generated key in the instance folder when DOORSTEP_SECRET_KEY is not set."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("DOORSTEP")
+    if test_config:
+        app.config.from_mapping(test_config)
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE"]:
+        app.config["DATABASE"] = str(instance / "doorstep.db")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+
+    Htmx(app)
+    CSRFProtect(app)
+    db.init_app(app)
+    auth.init_app(app)
+    demo.init_app(app)
+    formatting.init_app(app)
+
+    from kiosk.views import bp as kiosk_bp
+    from staff import bp as staff_bp
+    from volunteer.views import bp as volunteer_bp
+
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(volunteer_bp)
+    app.register_blueprint(staff_bp)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.get_db().execute("select 1").fetchone()
+        except Exception:  # any database failure means not healthy
+            return jsonify(status="unavailable"), 503
+        return jsonify(status="ok")
+
+    @app.get("/")
+    def home():
+        return render_template("home.html")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("error.html", title="This page had gone stale",
+                               message="Please go back, reload the page and try again."), 400
+
+    for code, title in ((403, "Not for this account"), (404, "Page not found"),
+                        (405, "That did not work"), (500, "Something went wrong")):
+        app.register_error_handler(code, _error_page(code, title))
+    return app
+
+
+def _error_page(code: int, title: str):
+    messages = {
+        403: "You are signed in, but this page is for someone else's role.",
+        404: "There is nothing here. Check the address or go back.",
+        405: "That action is not available here. Please go back and try again.",
+        500: "Sorry, that went wrong on our side. Nothing you typed was saved half-way.",
+    }
+
+    def handler(_error):
+        return render_template("error.html", title=title, message=messages[code]), code
+
+    return handler

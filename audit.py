@@ -1,0 +1,47 @@
+"""The audit log: who changed what, when, with the row before and after. No Flask here."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user (id + name) or a device such as a kiosk (id None)."""
+
+    id: int | None
+    label: str
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """Timestamps are stored as UTC ISO-8601 text, which sorts and compares correctly."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def record(db, actor: Actor | None, action: str, table: str, row_id, before=None, after=None,
+           now: datetime | None = None) -> None:
+    """Write one audit entry; call it inside the same transaction as the change itself."""
+    db["audit_log"].insert(
+        {
+            "at": stamp(now or utcnow()),
+            "actor_id": actor.id if actor else None,
+            "actor": actor.label if actor else "system",
+            "action": action,
+            "table_name": table,
+            "row_id": str(row_id),
+            "before": json.dumps(before, sort_keys=True, default=str) if before else None,
+            "after": json.dumps(after, sort_keys=True, default=str) if after else None,
+        }
+    )
+
+
+def history(db, table: str, row_id) -> list[dict]:
+    return list(
+        db["audit_log"].rows_where(
+            "table_name = ? and row_id = ?", [table, str(row_id)], order_by="id"
+        )
+    )

@@ -1,0 +1,365 @@
+"""Who is who: staff (username + password), volunteers (name + PIN), registered kiosks.
+
+Sessions live in the database (`user_sessions`): the cookie holds only a random token,
+so signing out, an idle timeout or a staff action really ends a session everywhere.
+Failed sign-ins are counted per account, never per IP: a whole library shares one IP.
+"""
+
+import contextlib
+import hashlib
+import json
+import re
+import secrets
+from datetime import datetime, timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+import click
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from audit import Actor, record, stamp, utcnow
+from db import get_db, write_transaction
+from htmx import is_htmx
+
+ROLES = ("staff", "volunteer")
+MAX_FAILED_SIGNINS = 5
+LOCKOUT_MINUTES = 15
+ABSOLUTE_SESSION_HOURS = 12
+KIOSK_COOKIE = "doorstep_kiosk"
+TABLET_COOKIE = "doorstep_tablet"
+PIN_PATTERN = re.compile(r"^\d{4,6}$")
+
+hasher = PasswordHasher()
+_DUMMY_HASH = hasher.hash("not-a-real-secret")
+login_manager = LoginManager()
+bp = Blueprint("auth", __name__)
+
+
+def token_hash(token: str) -> str:
+    """Only hashes of session and kiosk tokens are stored: a copied database opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class User(UserMixin):
+    """A signed-in person. `get_id` is the session token, not the user id (flask-login's
+    “alternative tokens”), so the cookie names a session that the server can end."""
+
+    def __init__(self, row: dict, token: str, venue_id: int | None):
+        self.user_id = row["id"]
+        self.username = row["username"]
+        self.display_name = row["display_name"]
+        self.role = row["role"]
+        self.token = token
+        self.venue_id = venue_id
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.display_name)
+
+
+# ---- rules (take db first) ---------------------------------------------------------------
+
+
+def validate_secret(role: str, secret: str) -> str | None:
+    """Volunteers use a 4–6 digit PIN on a shared tablet; staff a password of 10+ characters."""
+    if role == "volunteer":
+        return None if PIN_PATTERN.match(secret or "") else "A PIN is 4 to 6 digits."
+    if len(secret or "") < 10:
+        return "A staff password needs at least 10 characters."
+    return None
+
+
+def create_user(db, username: str, display_name: str, role: str, secret: str,
+                actor: Actor | None = None) -> int:
+    username = " ".join((username or "").split())
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 60:
+        raise ValueError("a name of 1 to 60 characters is needed")
+    problem = validate_secret(role, secret)
+    if problem:
+        raise ValueError(problem)
+    with write_transaction(db):
+        if db["users"].count_where("username = ? collate nocase", [username]):
+            raise ValueError(f"{username!r} is already taken")
+        user_id = db["users"].insert({
+            "username": username,
+            "display_name": (display_name or username).strip()[:60],
+            "role": role,
+            "secret_hash": hasher.hash(secret),
+            "created_at": stamp(utcnow()),
+        }).last_pk
+        record(db, actor, "user.create", "users", user_id,
+               after={"username": username, "role": role})
+    return user_id
+
+
+def check_credentials(db, username: str, secret: str, role: str,
+                      now: datetime | None = None) -> tuple[dict | None, str | None]:
+    """Return (user, None) on success or (None, message) — counting failures per account."""
+    now = now or utcnow()
+    rows = list(db["users"].rows_where(
+        "username = ? collate nocase and role = ? and active = 1", [(username or "").strip(), role]
+    ))
+    user = rows[0] if rows else None
+    wrong = ("Name or PIN not recognised." if role == "volunteer"
+             else "Username or password not recognised.")
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            hasher.verify(_DUMMY_HASH, secret or "x")  # same time taken as a real check
+        return None, wrong
+    if user["locked_until"] and user["locked_until"] > stamp(now):
+        return None, (f"Too many wrong tries: this account is locked for {LOCKOUT_MINUTES} "
+                      "minutes. Ask a member of staff if you need it sooner.")
+    try:
+        hasher.verify(user["secret_hash"], secret or "")
+    except (VerificationError, InvalidHashError):
+        with write_transaction(db):
+            failures = db.execute(
+                "select failed_logins from users where id = ?", [user["id"]]
+            ).fetchone()[0] + 1
+            changes = {"failed_logins": failures}
+            if failures >= MAX_FAILED_SIGNINS:
+                changes = {"failed_logins": 0,
+                           "locked_until": stamp(now + timedelta(minutes=LOCKOUT_MINUTES))}
+                record(db, None, "user.locked", "users", user["id"], after=changes, now=now)
+            db["users"].update(user["id"], changes)
+        if failures >= MAX_FAILED_SIGNINS:
+            return None, (f"Too many wrong tries: this account is locked for {LOCKOUT_MINUTES} "
+                          "minutes. Ask a member of staff if you need it sooner.")
+        return None, wrong
+    if user["failed_logins"] or user["locked_until"]:
+        db["users"].update(user["id"], {"failed_logins": 0, "locked_until": None})
+    return user, None
+
+
+def start_session(db, user_id: int, venue_id: int | None, now: datetime | None = None) -> str:
+    token = secrets.token_urlsafe(32)
+    when = stamp(now or utcnow())
+    db["user_sessions"].insert({"token_hash": token_hash(token), "user_id": user_id,
+                                "venue_id": venue_id, "created_at": when, "last_seen_at": when})
+    return token
+
+
+def end_session(db, token: str) -> None:
+    db["user_sessions"].delete_where("token_hash = ?", [token_hash(token)])
+
+
+def session_user(db, token: str, idle_minutes: dict[str, int],
+                 now: datetime | None = None) -> User | None:
+    """The user behind a session token, or None once it has ended or timed out."""
+    now = now or utcnow()
+    rows = list(db.query(
+        """select s.venue_id, s.created_at, s.last_seen_at, u.* from user_sessions s
+           join users u on u.id = s.user_id where s.token_hash = ? and u.active = 1""",
+        [token_hash(token)],
+    ))
+    if not rows:
+        return None
+    row = rows[0]
+    idle = timedelta(minutes=idle_minutes.get(row["role"], 30))
+    if (row["last_seen_at"] < stamp(now - idle)
+            or row["created_at"] < stamp(now - timedelta(hours=ABSOLUTE_SESSION_HOURS))):
+        end_session(db, token)
+        return None
+    if row["last_seen_at"] < stamp(now - timedelta(seconds=60)):
+        db["user_sessions"].update(token_hash(token), {"last_seen_at": stamp(now)})
+    return User(row, token, row["venue_id"])
+
+
+def register_kiosk(db, name: str, venue_id: int, actor: Actor) -> str:
+    """Make a browser a kiosk: returns the long random token to put in its cookie."""
+    token = secrets.token_urlsafe(32)
+    with write_transaction(db):
+        kiosk_id = db["kiosks"].insert({
+            "token_hash": token_hash(token), "name": name, "venue_id": venue_id,
+            "registered_by": actor.id, "registered_at": stamp(utcnow()),
+        }).last_pk
+        record(db, actor, "kiosk.register", "kiosks", kiosk_id,
+               after={"name": name, "venue_id": venue_id})
+    return token
+
+
+def kiosk_for_token(db, token: str | None) -> dict | None:
+    if not token:
+        return None
+    rows = list(db.query(
+        """select k.*, v.name as venue_name from kiosks k join venues v on v.id = k.venue_id
+           where k.token_hash = ? and k.revoked_at is null""",
+        [token_hash(token)],
+    ))
+    return rows[0] if rows else None
+
+
+# ---- Flask wiring ------------------------------------------------------------------------
+
+
+@login_manager.user_loader
+def _load_user(token: str):
+    return session_user(get_db(), token, current_app.config["SESSION_IDLE_MINUTES"])
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """Send the person to the right sign-in; htmx requests get HX-Redirect, never a login
+    page swapped into a div."""
+    view = "auth.volunteer_signin" if request.blueprint == "volunteer" else "auth.staff_signin"
+    target = url_for(view, next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if is_htmx():
+        return Response("", 401, {"HX-Redirect": target})
+    return redirect(target)
+
+
+def require_role(*roles: str):
+    """A blueprint's before_request guard: signed in, and in one of `roles`."""
+
+    def guard():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in roles:
+            abort(403)
+        return None
+
+    return guard
+
+
+def kiosk_required(view):
+    """Kiosk screens show only on a browser that staff registered as a kiosk."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        g.kiosk = kiosk_for_token(get_db(), request.cookies.get(KIOSK_COOKIE))
+        if g.kiosk is None:
+            return render_template("kiosk/not_registered.html"), 403
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: never bounce a person to another site after signing in."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _sign_in(user_row: dict, venue_id: int | None) -> None:
+    db = get_db()
+    token = start_session(db, user_row["id"], venue_id)
+    session.clear()  # a fresh session: nothing of the last person carries over
+    login_user(User(user_row, token, venue_id))
+
+
+def _recent_names() -> list[str]:
+    try:
+        names = json.loads(request.cookies.get(TABLET_COOKIE, "{}")).get("names", [])
+        return [n for n in names if isinstance(n, str)][:6]
+    except (ValueError, AttributeError):
+        return []
+
+
+def _tablet_venue() -> int | None:
+    try:
+        return int(json.loads(request.cookies.get(TABLET_COOKIE, "{}")).get("venue"))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+@bp.route("/signin/staff", methods=["GET", "POST"])
+def staff_signin():
+    form = {"username": request.form.get("username", "")}
+    errors = {}
+    if request.method == "POST":
+        user, problem = check_credentials(get_db(), form["username"],
+                                          request.form.get("password", ""), "staff")
+        if user:
+            _sign_in(user, None)
+            return redirect(safe_next(request.args.get("next"), url_for("staff.index")))
+        errors["password"] = problem
+    return render_template("auth/staff_signin.html", form=form, errors=errors), (
+        401 if errors else 200)
+
+
+@bp.route("/signin/volunteer", methods=["GET", "POST"])
+def volunteer_signin():
+    db = get_db()
+    venues = list(db["venues"].rows_where("active = 1", order_by="name"))
+    form = {"name": request.values.get("name", ""),
+            "venue": request.form.get("venue", str(_tablet_venue() or ""))}
+    errors = {}
+    if request.method == "POST":
+        venue_ids = {str(v["id"]) for v in venues}
+        if form["venue"] not in venue_ids:
+            errors["venue"] = "Choose where you are volunteering today."
+        user, problem = check_credentials(db, form["name"], request.form.get("pin", ""),
+                                          "volunteer")
+        if problem:
+            errors["pin"] = problem
+        if not errors:
+            _sign_in(user, int(form["venue"]))
+            response = redirect(safe_next(request.args.get("next"), url_for("volunteer.index")))
+            names = [user["username"]] + [n for n in _recent_names() if n != user["username"]]
+            response.set_cookie(TABLET_COOKIE, json.dumps({"venue": int(form["venue"]),
+                                                           "names": names[:6]}),
+                                max_age=60 * 60 * 24 * 365, httponly=True, samesite="Lax",
+                                secure=request.is_secure)
+            return response
+    return render_template("auth/volunteer_signin.html", form=form, errors=errors, venues=venues,
+                           recent_names=_recent_names()), (401 if errors else 200)
+
+
+@bp.route("/signout", methods=["POST"])
+def signout():
+    """End the server-side session. `switch` hands a shared tablet to the next volunteer."""
+    role = getattr(current_user, "role", None)
+    if current_user.is_authenticated:
+        end_session(get_db(), current_user.token)
+    logout_user()
+    session.clear()
+    if request.form.get("switch") or role == "volunteer":
+        flash("Signed out. Next volunteer, please sign in.")
+        return redirect(url_for("auth.volunteer_signin"))
+    flash("You have signed out.")
+    return redirect(url_for("auth.staff_signin"))
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
+@click.option("--name", "display_name", help="Name shown on screens (default: username).")
+@click.option("--password", prompt="Password (volunteers: a 4-6 digit PIN)", hide_input=True,
+              confirmation_prompt=True, envvar="DOORSTEP_NEW_USER_PASSWORD")
+def create_user_command(username, role, display_name, password):
+    """Add a staff member or a volunteer."""
+    try:
+        create_user(get_db(), username, display_name or username, role, password)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Created {role} {username!r}.")
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(create_user_command)

@@ -1,0 +1,371 @@
+"""Walk-in help: tickets, the queue and the help given. Rules only, no Flask.
+
+A ticket moves waiting -> in_progress -> done, or waiting -> left (left before being
+seen). Every move is time-stamped, so waits and service times fall out of the rows, and
+every move is written to the audit log in the same transaction.
+"""
+
+import math
+import secrets
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from audit import Actor, record, stamp, utcnow
+from db import write_transaction
+
+LOCAL_TZ = ZoneInfo("Europe/London")
+NAME_MAX = 40
+NOTES_MAX = 1000
+MINUTES_MAX = 480
+OUTCOMES = {
+    "solved": "Solved",
+    "partly": "Partly solved",
+    "referred": "Referred on",
+    "follow_up": "Needs follow-up",
+}
+STATUS_LABELS = {
+    "waiting": "Waiting",
+    "in_progress": "Being helped",
+    "done": "Helped",
+    "left": "Left before being seen",
+}
+DEFAULT_SERVICE_MINUTES = 10
+SERVICE_SAMPLE = 20
+
+
+class InvalidInput(ValueError):
+    """Input a person can fix: `errors` maps each form field to a plain-words message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Conflict(Exception):
+    """The ticket moved on since the screen was drawn (e.g. another volunteer took it)."""
+
+
+def local_day(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).date().isoformat()
+
+
+def topics(db) -> list[dict]:
+    return list(db["topics"].rows_where("active = 1", order_by="position, label"))
+
+
+def topic_labels(db) -> dict[str, str]:
+    return {t["slug"]: t["label"] for t in db["topics"].rows}
+
+
+def _clean_name(name: str | None) -> str | None:
+    name = " ".join((name or "").split())
+    if len(name) > NAME_MAX:
+        raise InvalidInput({"name": f"Please use {NAME_MAX} letters or fewer."})
+    return name or None
+
+
+def _active_topic(db, slug: str | None, field: str = "topic") -> str:
+    if not slug or not db["topics"].count_where("slug = ? and active = 1", [slug]):
+        raise InvalidInput({field: "Please choose what you need help with."})
+    return slug
+
+
+def _venue(db, venue_id) -> int:
+    try:
+        venue_id = int(venue_id)
+    except (TypeError, ValueError):
+        raise InvalidInput({"venue": "Please choose a venue."}) from None
+    if not db["venues"].count_where("id = ? and active = 1", [venue_id]):
+        raise InvalidInput({"venue": "Please choose a venue."})
+    return venue_id
+
+
+def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Actor,
+                  source: str = "kiosk", now: datetime | None = None) -> dict:
+    """Join the queue. The short number restarts each day at each venue."""
+    now = now or utcnow()
+    errors = {}
+    try:
+        venue_id = _venue(db, venue_id)
+    except InvalidInput as e:
+        errors.update(e.errors)
+    try:
+        topic = _active_topic(db, topic)
+    except InvalidInput as e:
+        errors.update(e.errors)
+    try:
+        name = _clean_name(name)
+    except InvalidInput as e:
+        errors.update(e.errors)
+    if errors:
+        raise InvalidInput(errors)
+    day = local_day(now)
+    with write_transaction(db):
+        number = db.execute(
+            "select coalesce(max(number), 0) + 1 from tickets where venue_id = ? and day = ?",
+            [venue_id, day],
+        ).fetchone()[0]
+        row = {
+            "venue_id": venue_id,
+            "number": number,
+            "day": day,
+            "code": secrets.token_urlsafe(12),
+            "name": name,
+            "requested_topic": topic,
+            "source": source,
+            "status": "waiting",
+            "created_at": stamp(now),
+        }
+        ticket_id = db["tickets"].insert(row).last_pk
+        row["id"] = ticket_id
+        record(db, actor, "ticket.create", "tickets", ticket_id, after=row, now=now)
+    return get_ticket(db, ticket_id)
+
+
+def get_ticket(db, ticket_id) -> dict | None:
+    try:
+        ticket_id = int(ticket_id)
+    except (TypeError, ValueError):
+        return None
+    rows = list(db["tickets"].rows_where("id = ?", [ticket_id]))
+    return rows[0] if rows else None
+
+
+def ticket_by_code(db, code: str) -> dict | None:
+    rows = list(db["tickets"].rows_where("code = ?", [code or ""]))
+    return rows[0] if rows else None
+
+
+def _queue_rows(db, venue_id: int, status: str, day: str) -> list[dict]:
+    return [
+        dict(r)
+        for r in db.query(
+            """select t.*, topics.label as topic_label, topics.icon as topic_icon,
+                      users.display_name as volunteer_name
+               from tickets t
+               left join topics on topics.slug = t.requested_topic
+               left join users on users.id = t.volunteer_id
+               where t.venue_id = ? and t.status = ? and t.day = ?
+               order by t.created_at, t.number""",
+            [venue_id, status, day],
+        )
+    ]
+
+
+def queue(db, venue_id: int, now: datetime | None = None) -> dict:
+    """Today's live queue at one venue: who is waiting (oldest first) and who is being helped."""
+    day = local_day(now or utcnow())
+    return {
+        "waiting": _queue_rows(db, venue_id, "waiting", day),
+        "in_progress": _queue_rows(db, venue_id, "in_progress", day),
+    }
+
+
+def people_ahead(db, ticket: dict) -> int:
+    return db.execute(
+        """select count(*) from tickets where venue_id = ? and day = ? and status = 'waiting'
+           and (created_at < ? or (created_at = ? and number < ?))""",
+        [ticket["venue_id"], ticket["day"], ticket["created_at"], ticket["created_at"],
+         ticket["number"]],
+    ).fetchone()[0]
+
+
+def average_service_minutes(db, venue_id: int) -> float:
+    """Mean minutes from taking a ticket to finishing it, over recent tickets at this venue."""
+    rows = db.execute(
+        """select (julianday(finished_at) - julianday(taken_at)) * 1440 from tickets
+           where venue_id = ? and status = 'done' and taken_at is not null
+           order by finished_at desc limit ?""",
+        [venue_id, SERVICE_SAMPLE],
+    ).fetchall()
+    if not rows:
+        return DEFAULT_SERVICE_MINUTES
+    return max(1.0, sum(r[0] for r in rows) / len(rows))
+
+
+def helpers_on_duty(db, venue_id: int, now: datetime | None = None) -> int:
+    """Volunteers signed in at this venue and seen in the last 15 minutes."""
+    since = stamp((now or utcnow()) - timedelta(minutes=15))
+    return db.execute(
+        """select count(distinct s.user_id) from user_sessions s join users u on u.id = s.user_id
+           where s.venue_id = ? and u.role = 'volunteer' and s.last_seen_at >= ?""",
+        [venue_id, since],
+    ).fetchone()[0]
+
+
+def estimated_wait_minutes(db, ticket: dict, now: datetime | None = None) -> int:
+    """People ahead x recent service time, shared between the volunteers on duty."""
+    ahead = people_ahead(db, ticket)
+    helpers = max(1, helpers_on_duty(db, ticket["venue_id"], now))
+    busy = db["tickets"].count_where(
+        "venue_id = ? and day = ? and status = 'in_progress'", [ticket["venue_id"], ticket["day"]]
+    )
+    if ahead == 0 and busy < helpers:
+        return 0
+    per_person = average_service_minutes(db, ticket["venue_id"])
+    return max(1, math.ceil((ahead + 1) * per_person / helpers))
+
+
+def _transition(db, ticket_id, expected: set[str], actor: Actor, action: str, changes: dict,
+                now: datetime) -> dict:
+    """Move a ticket from one of `expected` states, atomically, with its audit entry."""
+    with write_transaction(db):
+        before = get_ticket(db, ticket_id)
+        if before is None:
+            raise InvalidInput({"ticket": "That ticket no longer exists."})
+        if before["status"] not in expected:
+            raise Conflict(
+                f"Ticket {before['number']} is now “{STATUS_LABELS[before['status']]}”."
+            )
+        db["tickets"].update(before["id"], changes)
+        after = get_ticket(db, before["id"])
+        record(db, actor, action, "tickets", before["id"], before=before, after=after, now=now)
+    return after
+
+
+def take_ticket(db, ticket_id, volunteer: Actor, now: datetime | None = None) -> dict:
+    """Only one volunteer can take a ticket: the state check and the write share one lock."""
+    now = now or utcnow()
+    return _transition(db, ticket_id, {"waiting"}, volunteer, "ticket.take",
+                       {"status": "in_progress", "taken_at": stamp(now),
+                        "volunteer_id": volunteer.id}, now)
+
+
+def put_back(db, ticket_id, volunteer: Actor, now: datetime | None = None) -> dict:
+    """Return a taken ticket to the queue in its original place."""
+    now = now or utcnow()
+    return _transition(db, ticket_id, {"in_progress"}, volunteer, "ticket.put_back",
+                       {"status": "waiting", "taken_at": None, "volunteer_id": None}, now)
+
+
+def mark_left(db, ticket_id, actor: Actor, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    return _transition(db, ticket_id, {"waiting"}, actor, "ticket.left",
+                       {"status": "left", "finished_at": stamp(now)}, now)
+
+
+def validate_help_log(db, topics_given, minutes, outcome, notes) -> dict:
+    """Check a help log as typed; returns the clean values or raises InvalidInput."""
+    errors = {}
+    slugs = [s for s in dict.fromkeys(topics_given or []) if s]
+    known = {t["slug"] for t in topics(db)}
+    if not slugs or any(s not in known for s in slugs):
+        errors["topics"] = "Tick at least one thing you helped with."
+    try:
+        minutes = int(str(minutes).strip())
+        if not 1 <= minutes <= MINUTES_MAX:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["minutes"] = f"Enter the minutes spent as a number from 1 to {MINUTES_MAX}."
+    if outcome not in OUTCOMES:
+        errors["outcome"] = "Choose how it went."
+    notes = (notes or "").strip()
+    if len(notes) > NOTES_MAX:
+        errors["notes"] = f"Notes can be at most {NOTES_MAX} characters ({len(notes)} now)."
+    if errors:
+        raise InvalidInput(errors)
+    return {"topics": slugs, "minutes": minutes, "outcome": outcome, "notes": notes or None}
+
+
+def finish_ticket(db, ticket_id, volunteer: Actor, topics_given, minutes, outcome, notes,
+                  now: datetime | None = None) -> dict:
+    """Log the help given and close the ticket; topics, minutes and outcome in one write."""
+    now = now or utcnow()
+    log = validate_help_log(db, topics_given, minutes, outcome, notes)
+    with write_transaction(db):
+        ticket = _transition(db, ticket_id, {"in_progress"}, volunteer, "ticket.finish",
+                             {"status": "done", "finished_at": stamp(now),
+                              "minutes": log["minutes"], "outcome": log["outcome"],
+                              "notes": log["notes"]}, now)
+        db["ticket_topics"].insert_all(
+            [{"ticket_id": ticket["id"], "topic": s} for s in log["topics"]]
+        )
+        record(db, volunteer, "ticket.topics", "tickets", ticket["id"],
+               after={"topics": log["topics"]}, now=now)
+    return ticket
+
+
+def last_topics(db, volunteer_id: int) -> list[str]:
+    """The topics this volunteer logged last time, for the “same again” button."""
+    row = db.execute(
+        """select id from tickets where volunteer_id = ? and status = 'done'
+           order by finished_at desc, id desc limit 1""",
+        [volunteer_id],
+    ).fetchone()
+    if not row:
+        return []
+    return [r[0] for r in db.execute(
+        "select topic from ticket_topics where ticket_id = ? order by rowid", [row[0]]
+    )]
+
+
+def called_now(db, venue_id: int, now: datetime | None = None, minutes: int = 10) -> list[dict]:
+    """Tickets taken in the last few minutes: what the waiting-room screen calls out."""
+    now = now or utcnow()
+    since = stamp(now - timedelta(minutes=minutes))
+    return [dict(r) for r in db.query(
+        """select number, name, taken_at from tickets
+           where venue_id = ? and status = 'in_progress' and taken_at >= ?
+           order by taken_at desc limit 5""",
+        [venue_id, since],
+    )]
+
+
+def parse_day(text: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        raise InvalidInput({"day": "Enter a date like 2026-11-23."}) from None
+
+
+def tickets_between(db, venue_id: int | None, first: date, last: date) -> list[dict]:
+    """Tickets for a range of local days, with wait and service minutes worked out."""
+    sql = """select t.*, v.name as venue_name, topics.label as topic_label,
+                    users.display_name as volunteer_name,
+                    round((julianday(coalesce(t.taken_at, t.finished_at)) - julianday(t.created_at))
+                          * 1440, 1) as wait_minutes,
+                    round((julianday(t.finished_at) - julianday(t.taken_at)) * 1440, 1)
+                          as service_minutes,
+                    (select group_concat(tp.label, ', ') from ticket_topics tt
+                       join topics tp on tp.slug = tt.topic where tt.ticket_id = t.id)
+                          as topics_given
+             from tickets t join venues v on v.id = t.venue_id
+             left join topics on topics.slug = t.requested_topic
+             left join users on users.id = t.volunteer_id
+             where t.day between ? and ?"""
+    params: list = [first.isoformat(), last.isoformat()]
+    if venue_id:
+        sql += " and t.venue_id = ?"
+        params.append(venue_id)
+    sql += " order by t.day desc, t.created_at desc"
+    return [dict(r) for r in db.query(sql, params)]
+
+
+def topic_counts(db, venue_id: int | None, first: date, last: date) -> list[dict]:
+    """How many finished tickets covered each topic (a ticket can cover several)."""
+    sql = """select tp.slug, tp.label, count(*) as helped from ticket_topics tt
+             join tickets t on t.id = tt.ticket_id join topics tp on tp.slug = tt.topic
+             where t.day between ? and ?"""
+    params: list = [first.isoformat(), last.isoformat()]
+    if venue_id:
+        sql += " and t.venue_id = ?"
+        params.append(venue_id)
+    sql += " group by tp.slug order by helped desc, tp.label"
+    return [dict(r) for r in db.query(sql, params)]
+
+
+def summary(rows: list[dict]) -> dict:
+    """Totals for a list of tickets: counts by state and average wait/service minutes."""
+    def avg(values):
+        values = [v for v in values if v is not None]
+        return round(sum(values) / len(values), 1) if values else None
+
+    done = [r for r in rows if r["status"] == "done"]
+    return {
+        "total": len(rows),
+        "done": len(done),
+        "left": sum(r["status"] == "left" for r in rows),
+        "open": sum(r["status"] in ("waiting", "in_progress") for r in rows),
+        "avg_wait": avg(r["wait_minutes"] for r in rows if r["status"] != "waiting"),
+        "avg_service": avg(r["service_minutes"] for r in done),
+    }

@@ -1,0 +1,100 @@
+"""The resident's kiosk: choose a topic, give a name (or not), get a numbered ticket.
+
+Public but device-gated: only a browser registered by staff shows these screens. Nothing
+about the last person stays on screen or in the session once the kiosk resets.
+"""
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+
+import help_desk
+from audit import Actor
+from auth import kiosk_required
+from db import get_db
+from htmx import render
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+
+
+def _kiosk_actor() -> Actor:
+    return Actor(None, f"kiosk: {g.kiosk['name']}")
+
+
+@bp.after_request
+def _no_store(response):
+    """A shared screen: the browser must not keep pages a later person could go back to."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+@kiosk_required
+def start():
+    return render_template("kiosk/start.html", topics=help_desk.topics(get_db()))
+
+
+@bp.get("/name")
+@kiosk_required
+def name():
+    db = get_db()
+    labels = help_desk.topic_labels(db)
+    topic = request.args.get("topic", "")
+    if topic not in labels:
+        return redirect(url_for("kiosk.start"))
+    return render_template("kiosk/name.html", topic=topic, topic_label=labels[topic],
+                           form={"name": ""}, errors={})
+
+
+@bp.post("/tickets")
+@kiosk_required
+def create_ticket():
+    db = get_db()
+    topic = request.form.get("topic", "")
+    typed = "" if request.form.get("anonymous") else request.form.get("name", "")
+    try:
+        ticket = help_desk.create_ticket(db, g.kiosk["venue_id"], topic, typed, _kiosk_actor())
+    except help_desk.InvalidInput as e:
+        labels = help_desk.topic_labels(db)
+        if topic not in labels:
+            return redirect(url_for("kiosk.start"))
+        return render_template("kiosk/name.html", topic=topic, topic_label=labels[topic],
+                               form={"name": typed}, errors=e.errors), 422
+    session["kiosk_ticket"] = ticket["code"]
+    return redirect(url_for("kiosk.ticket", code=ticket["code"]), 303)
+
+
+def _ticket_context(code: str) -> dict:
+    db = get_db()
+    ticket = help_desk.ticket_by_code(db, code)
+    if ticket is None or ticket["venue_id"] != g.kiosk["venue_id"]:
+        abort(404)
+    context = {"ticket": ticket, "ahead": None, "wait": None, "volunteer": None}
+    if ticket["status"] == "waiting":
+        context["ahead"] = help_desk.people_ahead(db, ticket)
+        context["wait"] = help_desk.estimated_wait_minutes(db, ticket)
+    elif ticket["volunteer_id"]:
+        context["volunteer"] = db["users"].get(ticket["volunteer_id"])["display_name"]
+    return context
+
+
+@bp.get("/tickets/<code>")
+@kiosk_required
+def ticket(code):
+    return render("kiosk/ticket.html", "kiosk/_ticket_status.html", **_ticket_context(code))
+
+
+@bp.get("/display")
+@kiosk_required
+def display():
+    db = get_db()
+    venue_id = g.kiosk["venue_id"]
+    return render("kiosk/display.html", "kiosk/_display.html",
+                  called=help_desk.called_now(db, venue_id),
+                  waiting=len(help_desk.queue(db, venue_id)["waiting"]))
+
+
+@bp.get("/reset")
+@kiosk_required
+def reset():
+    """Idle timeout and “start again” land here: forget everything about the last person."""
+    session.clear()
+    return redirect(url_for("kiosk.start"))

@@ -1,0 +1,57 @@
+"""Staff add volunteers and staff, and unlock an account after too many wrong tries."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import auth
+from audit import record
+from db import get_db, write_transaction
+from staff import bp
+
+
+def _page(form, errors, status=200):
+    people = list(get_db()["users"].rows_where(order_by="role, username"))
+    return render_template("staff/people.html", people=people, form=form, errors=errors,
+                           roles=auth.ROLES), status
+
+
+@bp.get("/people")
+def people():
+    return _page({"username": "", "role": "volunteer"}, {})
+
+
+@bp.post("/people")
+def add_person():
+    form = {"username": request.form.get("username", "").strip(),
+            "role": request.form.get("role", "")}
+    secret = request.form.get("secret", "")
+    errors = {}
+    if form["role"] not in auth.ROLES:
+        errors["role"] = "Choose volunteer or staff."
+    elif problem := auth.validate_secret(form["role"], secret):
+        errors["secret"] = problem
+    if not form["username"] or len(form["username"]) > 60:
+        errors["username"] = "Enter a name of up to 60 characters."
+    if not errors:
+        try:
+            auth.create_user(get_db(), form["username"], form["username"], form["role"], secret,
+                             current_user.actor)
+        except ValueError as e:
+            errors["username"] = f"{str(e)[0].upper()}{str(e)[1:]}."
+    if errors:
+        return _page(form, errors, 422)
+    flash(f"Added {form['username']}. Tell them their sign-in in person, not by email.")
+    return redirect(url_for("staff.people"), 303)
+
+
+@bp.post("/people/<int:user_id>/unlock")
+def unlock_person(user_id):
+    db = get_db()
+    with write_transaction(db):
+        user = db["users"].get(user_id) if db["users"].count_where("id = ?", [user_id]) else None
+        if user:
+            db["users"].update(user_id, {"failed_logins": 0, "locked_until": None})
+            record(db, current_user.actor, "user.unlock", "users", user_id)
+    if user:
+        flash(f"{user['display_name']} can sign in again.")
+    return redirect(url_for("staff.people"), 303)

@@ -1,0 +1,43 @@
+"""Help desk tickets per venue and day range, with waits, service times and topic counts."""
+
+from datetime import timedelta
+
+from flask import request
+
+import help_desk
+from audit import utcnow
+from db import get_db
+from htmx import render
+from staff import bp
+
+
+@bp.get("/")
+def index():
+    db = get_db()
+    today = utcnow().astimezone(help_desk.LOCAL_TZ).date()
+    venues = list(db["venues"].rows_where(order_by="name"))
+    form = {k: request.args.get(k, "") for k in ("venue", "first", "last")}
+    errors = {}
+    try:
+        first = help_desk.parse_day(form["first"], today)
+    except help_desk.InvalidInput:
+        errors["first"], first = "Enter a date like 2026-11-23.", today
+    try:
+        last = help_desk.parse_day(form["last"], first)
+    except help_desk.InvalidInput:
+        errors["last"], last = "Enter a date like 2026-11-23.", first
+    if last < first:
+        errors["last"] = "The last day must be on or after the first day."
+        last = first
+    if last - first > timedelta(days=366):
+        errors["last"] = "Choose at most a year at a time."
+        last = first + timedelta(days=366)
+    venue_id = int(form["venue"]) if form["venue"].isdigit() else None
+    if venue_id and not any(v["id"] == venue_id for v in venues):
+        errors["venue"], venue_id = "Choose a venue from the list.", None
+    rows = help_desk.tickets_between(db, venue_id, first, last)
+    return render("staff/tickets.html", "staff/_tickets.html", venues=venues, form=form,
+                  errors=errors, rows=rows, summary=help_desk.summary(rows),
+                  topic_counts=help_desk.topic_counts(db, venue_id, first, last),
+                  first=first, last=last, statuses=help_desk.STATUS_LABELS,
+                  outcomes=help_desk.OUTCOMES)

@@ -1,0 +1,147 @@
+"""The volunteer tablet: the live queue at this venue, taking a ticket, logging the help."""
+
+from datetime import datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import help_desk
+from audit import utcnow
+from auth import require_role
+from db import get_db
+from htmx import render
+
+bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
+bp.before_request(require_role("volunteer"))
+
+MINUTE_CHOICES = (5, 10, 15, 20, 30, 45)
+
+
+@bp.context_processor
+def _venue():
+    """Every tablet screen names the volunteer and the venue they signed in at."""
+    if not getattr(current_user, "venue_id", None):
+        return {"venue_name": None}
+    return {"venue_name": get_db()["venues"].get(current_user.venue_id)["name"]}
+
+
+@bp.get("/")
+def index():
+    """The queue; htmx polls this same URL for the fragment, so it is never more than a few
+    seconds behind."""
+    db = get_db()
+    my_tickets = [t for t in help_desk.queue(db, current_user.venue_id)["in_progress"]
+                  if t["volunteer_id"] == current_user.user_id]
+    return render("volunteer/queue.html", "volunteer/_queue.html",
+                  queue=help_desk.queue(db, current_user.venue_id), my_tickets=my_tickets)
+
+
+def _own_ticket(ticket_id):
+    """The ticket, if it is at this venue; None otherwise (unknown ids are not errors)."""
+    ticket = help_desk.get_ticket(get_db(), ticket_id)
+    if ticket is None or ticket["venue_id"] != current_user.venue_id:
+        return None
+    return ticket
+
+
+@bp.post("/tickets/<int:ticket_id>/take")
+def take(ticket_id):
+    if _own_ticket(ticket_id) is None:
+        flash("That ticket is not in this venue's queue any more.")
+        return redirect(url_for("volunteer.index"), 303)
+    try:
+        help_desk.take_ticket(get_db(), ticket_id, current_user.actor)
+    except help_desk.Conflict as e:
+        flash(f"Someone else got there first. {e}")
+        return redirect(url_for("volunteer.index"), 303)
+    return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
+
+
+@bp.post("/tickets/<int:ticket_id>/left")
+def left(ticket_id):
+    if _own_ticket(ticket_id) is not None:
+        try:
+            ticket = help_desk.mark_left(get_db(), ticket_id, current_user.actor)
+            flash(f"Ticket {ticket['number']} marked as left before being seen.")
+        except help_desk.Conflict as e:
+            flash(str(e))
+    return redirect(url_for("volunteer.index"), 303)
+
+
+@bp.post("/tickets/<int:ticket_id>/put-back")
+def put_back(ticket_id):
+    ticket = _own_ticket(ticket_id)
+    if ticket is not None and ticket["volunteer_id"] == current_user.user_id:
+        try:
+            help_desk.put_back(get_db(), ticket_id, current_user.actor)
+            flash(f"Ticket {ticket['number']} is back in the queue.")
+        except help_desk.Conflict as e:
+            flash(str(e))
+    return redirect(url_for("volunteer.index"), 303)
+
+
+def _log_form(ticket, form, errors, status=200):
+    db = get_db()
+    return render_template(
+        "volunteer/log_help.html", ticket=ticket, form=form, errors=errors,
+        topics=help_desk.topics(db), outcomes=help_desk.OUTCOMES, minute_choices=MINUTE_CHOICES,
+        same_again=help_desk.last_topics(db, current_user.user_id),
+        requested_label=help_desk.topic_labels(db).get(ticket["requested_topic"], ""),
+    ), status
+
+
+@bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
+def log_help(ticket_id):
+    """Finish a ticket: topics, minutes, outcome and notes. Errors keep what was typed."""
+    ticket = _own_ticket(ticket_id)
+    if ticket is None or ticket["status"] != "in_progress" \
+            or ticket["volunteer_id"] != current_user.user_id:
+        flash("That ticket is not one you are helping with right now.")
+        return redirect(url_for("volunteer.index"), 303)
+    if request.method == "GET":
+        if request.args.get("same_again"):
+            chosen = help_desk.last_topics(get_db(), current_user.user_id)
+        else:
+            chosen = [ticket["requested_topic"]]
+        minutes = max(1, round(_minutes_since(ticket["taken_at"])))
+        return _log_form(ticket, {"topics": chosen, "minutes": str(minutes), "outcome": "",
+                                  "notes": ""}, {})
+    form = {"topics": request.form.getlist("topics"),
+            "minutes": request.form.get("minutes", ""),
+            "outcome": request.form.get("outcome", ""), "notes": request.form.get("notes", "")}
+    try:
+        help_desk.finish_ticket(get_db(), ticket_id, current_user.actor, form["topics"],
+                                form["minutes"], form["outcome"], form["notes"])
+    except help_desk.InvalidInput as e:
+        return _log_form(ticket, form, e.errors, 422)
+    except help_desk.Conflict as e:
+        flash(str(e))
+        return redirect(url_for("volunteer.index"), 303)
+    flash(f"Thank you. Help for ticket {ticket['number']} is logged.")
+    return redirect(url_for("volunteer.index"), 303)
+
+
+def _minutes_since(stamp_text: str) -> float:
+    return (utcnow() - datetime.fromisoformat(stamp_text)).total_seconds() / 60
+
+
+@bp.route("/walk-in", methods=["GET", "POST"])
+def walk_in():
+    """Add someone who walked up to the table (no kiosk at a tea party)."""
+    db = get_db()
+    form = {"topic": request.form.get("topic", ""), "name": request.form.get("name", "")}
+    errors = {}
+    if request.method == "POST":
+        try:
+            ticket = help_desk.create_ticket(db, current_user.venue_id, form["topic"],
+                                             form["name"], current_user.actor, source="walk_in")
+        except help_desk.InvalidInput as e:
+            errors = e.errors
+        else:
+            if request.form.get("help_now"):
+                help_desk.take_ticket(db, ticket["id"], current_user.actor)
+                return redirect(url_for("volunteer.log_help", ticket_id=ticket["id"]), 303)
+            flash(f"Added to the queue as number {ticket['number']}.")
+            return redirect(url_for("volunteer.index"), 303)
+    return render_template("volunteer/walk_in.html", form=form, errors=errors,
+                           topics=help_desk.topics(db)), (422 if errors else 200)

@@ -19,6 +19,7 @@ DEFAULTS = {
     "KIOSK_IDLE_SECONDS": 60,
     "SESSION_IDLE_MINUTES": {"staff": 30, "volunteer": 240},
     "QUEUE_POLL_SECONDS": 3,
+    "KIOSK_POLL_SECONDS": 10,
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the (server-side) session
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -6,7 +6,7 @@ FLASK := $(PY) -m flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench install-test
+.PHONY: run test lint bench
 
 $(VENV)/.app-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,6 @@ test: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
+
+bench: $(VENV)/.app-installed
+	$(PY) bench.py

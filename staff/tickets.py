@@ -40,4 +40,11 @@ def index():
                   errors=errors, rows=rows, summary=help_desk.summary(rows),
                   topic_counts=help_desk.topic_counts(db, venue_id, first, last),
                   first=first, last=last, statuses=help_desk.STATUS_LABELS,
-                  outcomes=help_desk.OUTCOMES)
+                  outcomes=help_desk.OUTCOMES, ranges=_quick_ranges(today))
+
+
+def _quick_ranges(today):
+    """One-click periods staff ask for most: today, the last week, this month."""
+    return [("Today", today, today),
+            ("Last 7 days", today - timedelta(days=6), today),
+            ("This month", today.replace(day=1), today)]

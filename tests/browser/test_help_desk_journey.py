@@ -76,7 +76,8 @@ def test_walk_in_journey(browser, live_server, people):
     expect(kiosk_page.get_by_role("heading", name="What should we call you?")).to_be_visible()
     kiosk_page.get_by_label("First name or nickname").fill("Joan")
     kiosk_page.get_by_role("button", name="Get my ticket").tap()
-    expect(kiosk_page.get_by_role("heading", name=re.compile("Your number is"))).to_contain_text("1")
+    heading = kiosk_page.get_by_role("heading", name=re.compile("Your number is"))
+    expect(heading).to_contain_text("1")
     expect(kiosk_page.get_by_text("You are next in the queue.")).to_be_visible()
 
     # Joan arrived 12 minutes ago as far as the clock is concerned, so the wait shows.

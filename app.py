@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.routing import IntegerConverter
 
 import auth
 import db
@@ -24,6 +25,15 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
 }
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:id>` URLs: an id too big for SQLite is a 404, not an OverflowError."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", db.MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _secret_key(instance: Path) -> str:
@@ -48,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
+    app.url_map.converters["int"] = RowIdConverter
     Htmx(app)
     CSRFProtect(app)
     db.init_app(app)

@@ -11,6 +11,16 @@ from flask import current_app, g
 import migrations
 
 BUSY_TIMEOUT_MS = 5000
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: a bigger id cannot name any row
+
+
+def parse_id(value) -> int | None:
+    """A row id from a form or URL, or None for anything that cannot be one."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:

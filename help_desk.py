@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from audit import Actor, record, stamp, utcnow
-from db import write_transaction
+from db import parse_id, write_transaction
 
 LOCAL_TZ = ZoneInfo("Europe/London")
 NAME_MAX = 40
@@ -71,11 +71,8 @@ def _active_topic(db, slug: str | None, field: str = "topic") -> str:
 
 
 def _venue(db, venue_id) -> int:
-    try:
-        venue_id = int(venue_id)
-    except (TypeError, ValueError):
-        raise InvalidInput({"venue": "Please choose a venue."}) from None
-    if not db["venues"].count_where("id = ? and active = 1", [venue_id]):
+    venue_id = parse_id(venue_id)
+    if venue_id is None or not db["venues"].count_where("id = ? and active = 1", [venue_id]):
         raise InvalidInput({"venue": "Please choose a venue."})
     return venue_id
 
@@ -123,9 +120,8 @@ def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Acto
 
 
 def get_ticket(db, ticket_id) -> dict | None:
-    try:
-        ticket_id = int(ticket_id)
-    except (TypeError, ValueError):
+    ticket_id = parse_id(ticket_id)
+    if ticket_id is None:
         return None
     rows = list(db["tickets"].rows_where("id = ?", [ticket_id]))
     return rows[0] if rows else None

@@ -5,7 +5,7 @@ from flask_login import current_user, logout_user
 
 import auth
 from audit import record, stamp, utcnow
-from db import get_db, write_transaction
+from db import get_db, parse_id, write_transaction
 from staff import bp
 
 FIVE_YEARS = 60 * 60 * 24 * 365 * 5
@@ -35,11 +35,12 @@ def register_kiosk():
     errors = {}
     if not form["name"] or len(form["name"]) > 60:
         errors["name"] = "Give the kiosk a name of up to 60 characters, e.g. “Wigan front desk”."
-    if not form["venue"].isdigit() or not db["venues"].count_where("id = ?", [form["venue"]]):
+    venue_id = parse_id(form["venue"])
+    if venue_id is None or not db["venues"].count_where("id = ?", [venue_id]):
         errors["venue"] = "Choose the venue this kiosk stands in."
     if errors:
         return _page(form, errors, 422)
-    token = auth.register_kiosk(db, form["name"], int(form["venue"]), current_user.actor)
+    token = auth.register_kiosk(db, form["name"], venue_id, current_user.actor)
     auth.end_session(db, current_user.token)
     logout_user()
     response = redirect(url_for("kiosk.start"), 303)

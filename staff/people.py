@@ -4,13 +4,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import auth
-from audit import record
+from audit import record, stamp, utcnow
 from db import get_db, write_transaction
 from staff import bp
 
 
 def _page(form, errors, status=200):
-    people = list(get_db()["users"].rows_where(order_by="role, username"))
+    now = stamp(utcnow())
+    people = [dict(p, locked=bool(p["locked_until"] and p["locked_until"] > now))
+              for p in get_db()["users"].rows_where(order_by="role, username")]
     return render_template("staff/people.html", people=people, form=form, errors=errors,
                            roles=auth.ROLES), status
 

@@ -6,7 +6,7 @@ from flask import request
 
 import help_desk
 from audit import utcnow
-from db import get_db
+from db import get_db, parse_id
 from htmx import render
 from staff import bp
 
@@ -31,9 +31,9 @@ def index():
         last = first
     if last - first > timedelta(days=366):
         errors["last"] = "Choose at most a year at a time."
-        last = first + timedelta(days=366)
-    venue_id = int(form["venue"]) if form["venue"].isdigit() else None
-    if venue_id and not any(v["id"] == venue_id for v in venues):
+        last = first
+    venue_id = parse_id(form["venue"])
+    if form["venue"] and not any(v["id"] == venue_id for v in venues):
         errors["venue"], venue_id = "Choose a venue from the list.", None
     rows = help_desk.tickets_between(db, venue_id, first, last)
     return render("staff/tickets.html", "staff/_tickets.html", venues=venues, form=form,

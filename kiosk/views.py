@@ -58,7 +58,6 @@ def create_ticket():
             return redirect(url_for("kiosk.start"))
         return render_template("kiosk/name.html", topic=topic, topic_label=labels[topic],
                                form={"name": typed}, errors=e.errors), 422
-    session["kiosk_ticket"] = ticket["code"]
     return redirect(url_for("kiosk.ticket", code=ticket["code"]), 303)
 
 

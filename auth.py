@@ -30,6 +30,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.cli import with_appcontext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from audit import Actor, record, stamp, utcnow
@@ -345,6 +346,7 @@ def signout():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
 @click.option("--name", "display_name", help="Name shown on screens (default: username).")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import sqlite_utils
 from flask import current_app, g
+from flask.cli import with_appcontext
 
 import migrations
 
@@ -83,6 +84,7 @@ def migrate_database(path: str | Path) -> list[str]:
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate_command():
     """Bring the database schema up to date."""
     applied = migrate_database(current_app.config["DATABASE"])

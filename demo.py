@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 import auth
 import help_desk
@@ -54,6 +55,7 @@ def seed(db) -> dict:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has people in it.")
 def seed_demo_command(if_empty):
     """Fill the database with a demo borough and print the demo sign-ins."""

@@ -328,26 +328,26 @@ def tickets_between(db, venue_id: int | None, first: date, last: date) -> list[d
              from tickets t join venues v on v.id = t.venue_id
              left join topics on topics.slug = t.requested_topic
              left join users on users.id = t.volunteer_id
-             where t.day between ? and ?"""
-    params: list = [first.isoformat(), last.isoformat()]
-    if venue_id:
-        sql += " and t.venue_id = ?"
-        params.append(venue_id)
-    sql += " order by t.day desc, t.created_at desc"
-    return [dict(r) for r in db.query(sql, params)]
+             where {period}
+             order by t.day desc, t.created_at desc"""
+    return _in_period(db, sql, venue_id, first, last)
 
 
 def topic_counts(db, venue_id: int | None, first: date, last: date) -> list[dict]:
     """How many finished tickets covered each topic (a ticket can cover several)."""
     sql = """select tp.slug, tp.label, count(*) as helped from ticket_topics tt
              join tickets t on t.id = tt.ticket_id join topics tp on tp.slug = tt.topic
-             where t.day between ? and ?"""
-    params: list = [first.isoformat(), last.isoformat()]
-    if venue_id:
-        sql += " and t.venue_id = ?"
-        params.append(venue_id)
-    sql += " group by tp.slug order by helped desc, tp.label"
-    return [dict(r) for r in db.query(sql, params)]
+             where {period}
+             group by tp.slug order by helped desc, tp.label"""
+    return _in_period(db, sql, venue_id, first, last)
+
+
+def _in_period(db, sql: str, venue_id: int | None, first: date, last: date) -> list[dict]:
+    """Run a report query whose `{period}` is tickets `t` on local days first..last,
+    at one venue or all of them."""
+    period = "t.day between ? and ?" + (" and t.venue_id = ?" if venue_id else "")
+    params = [first.isoformat(), last.isoformat()] + ([venue_id] if venue_id else [])
+    return [dict(r) for r in db.query(sql.format(period=period), params)]
 
 
 def summary(rows: list[dict]) -> dict:

@@ -43,7 +43,7 @@ LOCKOUT_MINUTES = 15
 ABSOLUTE_SESSION_HOURS = 12
 KIOSK_COOKIE = "doorstep_kiosk"
 TABLET_COOKIE = "doorstep_tablet"
-PIN_PATTERN = re.compile(r"^\d{4,6}$")
+PIN_PATTERN = re.compile(r"[0-9]{4,6}")  # ASCII digits only, the whole string
 
 hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("not-a-real-secret")
@@ -82,7 +82,7 @@ class User(UserMixin):
 def validate_secret(role: str, secret: str) -> str | None:
     """Volunteers use a 4–6 digit PIN on a shared tablet; staff a password of 10+ characters."""
     if role == "volunteer":
-        return None if PIN_PATTERN.match(secret or "") else "A PIN is 4 to 6 digits."
+        return None if PIN_PATTERN.fullmatch(secret or "") else "A PIN is 4 to 6 digits."
     if len(secret or "") < 10:
         return "A staff password needs at least 10 characters."
     return None
@@ -262,6 +262,8 @@ def safe_next(target: str | None, default: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
+    if "\\" in target or not target.isprintable():
+        return default  # browsers read "\" as "/": "/\evil.example" is another site
     return target
 
 
@@ -273,10 +275,12 @@ def _sign_in(user_row: dict, venue_id: int | None) -> None:
 
 
 def _recent_names() -> list[str]:
+    """Names from the tablet cookie; a garbled cookie means no names, never an error."""
     try:
         names = json.loads(request.cookies.get(TABLET_COOKIE, "{}")).get("names", [])
-        return [n for n in names if isinstance(n, str)][:6]
-    except (ValueError, AttributeError):
+        return [n for n in names if isinstance(n, str) and 0 < len(n) <= 60
+                and n.encode("utf-8", "replace").decode() == n][:6]
+    except (ValueError, AttributeError, TypeError):
         return []
 
 

@@ -60,4 +60,6 @@ def revoke_kiosk(kiosk_id):
                    before={"name": rows[0]["name"]})
     if rows:
         flash(f"Kiosk “{rows[0]['name']}” can no longer show kiosk screens.")
+    else:
+        flash("That kiosk is not registered, or was revoked already.")
     return redirect(url_for("staff.kiosks"), 303)

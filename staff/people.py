@@ -56,4 +56,6 @@ def unlock_person(user_id):
             record(db, current_user.actor, "user.unlock", "users", user_id)
     if user:
         flash(f"{user['display_name']} can sign in again.")
+    else:
+        flash("That person is not on the list any more.")
     return redirect(url_for("staff.people"), 303)

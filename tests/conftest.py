@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh file database under tmp_path for every test, and people in it."""
 
 import pytest
+from argon2 import PasswordHasher
 
 import auth
 import db as dbmod
@@ -23,6 +24,15 @@ def make_app(tmp_path, **config):
 @pytest.fixture
 def app(tmp_path):
     return make_app(tmp_path)
+
+
+@pytest.fixture
+def fast_hashing(monkeypatch):
+    """Argon2 with the cheapest parameters, for tests that create or sign in many people.
+    Hashes still verify the same way; only the cost differs. Use it before people fixtures:
+    `pytestmark = pytest.mark.usefixtures("fast_hashing")`."""
+    monkeypatch.setattr(auth, "hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                       parallelism=1))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 bp.before_request(require_role("volunteer"))
 
 MINUTE_CHOICES = (5, 10, 15, 20, 30, 45)
+NOT_IN_QUEUE = "That ticket is not in this venue's queue any more."
 
 
 @bp.context_processor
@@ -47,11 +48,15 @@ def _own_ticket(ticket_id):
 @bp.post("/tickets/<int:ticket_id>/take")
 def take(ticket_id):
     if _own_ticket(ticket_id) is None:
-        flash("That ticket is not in this venue's queue any more.")
+        flash(NOT_IN_QUEUE)
         return redirect(url_for("volunteer.index"), 303)
     try:
         help_desk.take_ticket(get_db(), ticket_id, current_user.actor)
     except help_desk.Conflict as e:
+        ticket = _own_ticket(ticket_id)
+        if ticket["status"] == "in_progress" and ticket["volunteer_id"] == current_user.user_id:
+            # A double tap: the first tap took it for this volunteer.
+            return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
         flash(f"Someone else got there first. {e}")
         return redirect(url_for("volunteer.index"), 303)
     return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
@@ -59,7 +64,9 @@ def take(ticket_id):
 
 @bp.post("/tickets/<int:ticket_id>/left")
 def left(ticket_id):
-    if _own_ticket(ticket_id) is not None:
+    if _own_ticket(ticket_id) is None:
+        flash(NOT_IN_QUEUE)
+    else:
         try:
             ticket = help_desk.mark_left(get_db(), ticket_id, current_user.actor)
             flash(f"Ticket {ticket['number']} marked as left before being seen.")
@@ -71,7 +78,9 @@ def left(ticket_id):
 @bp.post("/tickets/<int:ticket_id>/put-back")
 def put_back(ticket_id):
     ticket = _own_ticket(ticket_id)
-    if ticket is not None and ticket["volunteer_id"] == current_user.user_id:
+    if ticket is None or ticket["volunteer_id"] != current_user.user_id:
+        flash("That ticket is not one you are helping with right now.")
+    else:
         try:
             help_desk.put_back(get_db(), ticket_id, current_user.actor)
             flash(f"Ticket {ticket['number']} is back in the queue.")

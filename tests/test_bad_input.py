@@ -1,0 +1,383 @@
+"""Bad input to every form: never a 5xx, a clear message by the field, what was typed kept,
+nothing half-written. One table of cases; each names who sends it and what they should see."""
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from markupsafe import escape
+
+import auth
+import help_desk
+from audit import Actor
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
+
+TEN_K = 10_000
+NOT_IN_QUEUE = "That ticket is not in this venue's queue any more."
+NOT_YOURS = "That ticket is not one you are helping with right now."
+MINUTES = "Enter the minutes spent as a number from 1 to 480."
+TOPICS = "Tick at least one thing you helped with."
+OUTCOME = "Choose how it went."
+NAME_TOO_LONG = "Please use 40 letters or fewer."
+CHOOSE_TOPIC = "Please choose what you need help with."
+BAD_DATE = "Enter a date like 2026-11-23."
+STAFF_WRONG = "Username or password not recognised."
+PIN_WRONG = "Name or PIN not recognised."
+NO_VENUE = "Choose where you are volunteering today."
+PIN_RULE = "A PIN is 4 to 6 digits."
+KIOSK_NAME = "Give the kiosk a name of up to 60 characters, e.g. “Wigan front desk”."
+KIOSK_VENUE = "Choose the venue this kiosk stands in."
+PERSON_NAME = "Enter a name of up to 60 characters."
+KIOSK_START = "What do you need help with?"
+HTML = '"><script>alert(1)</script>'
+FORM = "application/x-www-form-urlencoded"
+ODD_NOTES = "</textarea>" + HTML + "é" * 1000
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    who: str  # anon, kiosk, volunteer or staff
+    method: str
+    url: str  # may name {waiting}, {in_progress}, {elsewhere} tickets
+    data: dict | bytes | str | None = None  # "{venue}" as a value is the venue's id
+    errors: dict = field(default_factory=dict)  # field -> message shown next to it
+    message: str | None = None  # a message shown on the page (flash, heading)
+    kept: tuple = ()  # ("value" | "textarea" | "checked" | "selected", what was typed)
+    status: int | None = None  # the status of the final response, where it matters
+    follow: bool = False
+    twice: bool = False  # a double submit: the first may work, the second changes nothing
+    content_type: str | None = None
+
+
+def finish(**overrides):
+    data = {"topics": ["email"], "minutes": "10", "outcome": "solved", "notes": ""}
+    data.update(overrides)
+    return data
+
+
+CASES = [
+    # ---- kiosk: POST /kiosk/tickets ----------------------------------------------------------
+    Case("kiosk-name-10k", "kiosk", "POST", "/kiosk/tickets",
+         {"topic": "email", "name": "x" * TEN_K}, {"name": NAME_TOO_LONG},
+         kept=(("value", "x" * TEN_K),), status=422),
+    Case("kiosk-name-html", "kiosk", "POST", "/kiosk/tickets",
+         {"topic": "email", "name": HTML + "a" * 20}, {"name": NAME_TOO_LONG},
+         kept=(("value", HTML + "a" * 20),), status=422),
+    Case("kiosk-name-emoji", "kiosk", "POST", "/kiosk/tickets",
+         {"topic": "email", "name": "😀" * 41}, {"name": NAME_TOO_LONG},
+         kept=(("value", "😀" * 41),), status=422),
+    Case("kiosk-name-bidi-combining", "kiosk", "POST", "/kiosk/tickets",
+         {"topic": "email", "name": "\u202e" + "ǅ\u0301" * 20}, {"name": NAME_TOO_LONG},
+         kept=(("value", "\u202e" + "ǅ\u0301" * 20),), status=422),
+    Case("kiosk-name-not-utf8", "kiosk", "POST", "/kiosk/tickets",
+         b"topic=email&name=" + b"%FF" * 41, {"name": NAME_TOO_LONG}, status=422,
+         content_type=FORM),
+    Case("kiosk-no-topic", "kiosk", "POST", "/kiosk/tickets", {"name": "Mary"},
+         message=KIOSK_START, follow=True, status=200),
+    Case("kiosk-unknown-topic", "kiosk", "POST", "/kiosk/tickets",
+         {"topic": "rockets", "name": "Mary"}, message=KIOSK_START, follow=True, status=200),
+    Case("kiosk-topic-10k", "kiosk", "POST", "/kiosk/tickets", {"topic": "e" * TEN_K},
+         message=KIOSK_START, follow=True, status=200),
+    Case("kiosk-empty-body", "kiosk", "POST", "/kiosk/tickets", {}, message=KIOSK_START,
+         follow=True, status=200),
+    Case("kiosk-json-body", "kiosk", "POST", "/kiosk/tickets",
+         json.dumps({"topic": "email", "name": "Mary"}), message=KIOSK_START, follow=True,
+         status=200, content_type="application/json"),
+    Case("kiosk-name-page-unknown-topic", "kiosk", "GET", "/kiosk/name?topic=%FF%FE",
+         message=KIOSK_START, follow=True, status=200),
+    Case("kiosk-unknown-ticket-code", "kiosk", "GET", "/kiosk/tickets/no-such-code",
+         message="Page not found", status=404),
+    # ---- volunteer: finishing POST /volunteer/tickets/<id> ---------------------------------
+    Case("finish-empty", "volunteer", "POST", "/volunteer/tickets/{in_progress}", {},
+         {"topics": TOPICS, "minutes": MINUTES, "outcome": OUTCOME}, status=422),
+    Case("finish-minutes-abc", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(minutes="abc", topics=["email", "scams"]), {"minutes": MINUTES},
+         kept=(("value", "abc"), ("checked", "email"), ("checked", "scams"),
+               ("checked", "solved")), status=422),
+    Case("finish-minutes-0", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(minutes="0"), {"minutes": MINUTES}, kept=(("value", "0"),), status=422),
+    Case("finish-minutes-481", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(minutes="481"), {"minutes": MINUTES}, kept=(("value", "481"),), status=422),
+    Case("finish-minutes-negative", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(minutes="-5"), {"minutes": MINUTES}, kept=(("value", "-5"),), status=422),
+    Case("finish-minutes-decimal", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(minutes="2.5"), {"minutes": MINUTES}, kept=(("value", "2.5"),), status=422),
+    Case("finish-minutes-10k-digits", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(minutes="9" * TEN_K), {"minutes": MINUTES}, kept=(("value", "9" * TEN_K),),
+         status=422),
+    Case("finish-minutes-html", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(minutes=HTML), {"minutes": MINUTES}, kept=(("value", HTML),), status=422),
+    Case("finish-unknown-topic", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(topics=["rockets"]), {"topics": TOPICS}, kept=(("value", "10"),), status=422),
+    Case("finish-bad-outcome", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(outcome="brilliant"), {"outcome": OUTCOME}, kept=(("checked", "email"),),
+         status=422),
+    Case("finish-notes-10k", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(notes="n" * TEN_K),
+         {"notes": "Notes can be at most 1000 characters (10000 now)."},
+         kept=(("textarea", "n" * TEN_K),), status=422),
+    Case("finish-notes-html-unicode", "volunteer", "POST", "/volunteer/tickets/{in_progress}",
+         finish(notes=ODD_NOTES),
+         {"notes": f"Notes can be at most 1000 characters ({len(ODD_NOTES)} now)."},
+         kept=(("textarea", ODD_NOTES),), status=422),
+    Case("finish-twice", "volunteer", "POST", "/volunteer/tickets/{in_progress}", finish(),
+         message=NOT_YOURS, follow=True, twice=True, status=200),
+    Case("finish-a-waiting-ticket", "volunteer", "POST", "/volunteer/tickets/{waiting}",
+         finish(), message=NOT_YOURS, follow=True, status=200),
+    # ---- volunteer: walk-in ---------------------------------------------------------------
+    Case("walk-in-empty", "volunteer", "POST", "/volunteer/walk-in", {},
+         {"topic": CHOOSE_TOPIC}, status=422),
+    Case("walk-in-unknown-topic", "volunteer", "POST", "/volunteer/walk-in",
+         {"topic": "rockets", "name": "Mo"}, {"topic": CHOOSE_TOPIC},
+         kept=(("value", "Mo"),), status=422),
+    Case("walk-in-name-10k", "volunteer", "POST", "/volunteer/walk-in",
+         {"topic": "email", "name": "y" * TEN_K}, {"name": NAME_TOO_LONG},
+         kept=(("value", "y" * TEN_K), ("checked", "email")), status=422),
+    Case("walk-in-help-now-without-topic", "volunteer", "POST", "/volunteer/walk-in",
+         {"name": HTML, "help_now": "1"}, {"topic": CHOOSE_TOPIC}, kept=(("value", HTML),),
+         status=422),
+    Case("walk-in-both-wrong", "volunteer", "POST", "/volunteer/walk-in",
+         {"topic": "e" * TEN_K, "name": "ẞ" * 41}, {"topic": CHOOSE_TOPIC, "name": NAME_TOO_LONG},
+         kept=(("value", "ẞ" * 41),), status=422),
+    # ---- volunteer: unknown ids and double taps -------------------------------------------------
+    Case("take-unknown", "volunteer", "POST", "/volunteer/tickets/999999/take",
+         message=NOT_IN_QUEUE, follow=True, status=200),
+    Case("take-other-venue", "volunteer", "POST", "/volunteer/tickets/{elsewhere}/take",
+         message=NOT_IN_QUEUE, follow=True, status=200),
+    Case("take-too-big-for-sqlite", "volunteer", "POST",
+         "/volunteer/tickets/99999999999999999999999/take", message="Page not found",
+         status=404),
+    Case("take-zero", "volunteer", "POST", "/volunteer/tickets/0/take",
+         message="Page not found", status=404),
+    Case("take-text", "volunteer", "POST", "/volunteer/tickets/abc/take",
+         message="Page not found", status=404),
+    Case("take-twice", "volunteer", "POST", "/volunteer/tickets/{waiting}/take",
+         message="Log help for 1 (Mary)", follow=True, twice=True, status=200),
+    Case("left-unknown", "volunteer", "POST", "/volunteer/tickets/999999/left",
+         message=NOT_IN_QUEUE, follow=True, status=200),
+    Case("left-twice", "volunteer", "POST", "/volunteer/tickets/{waiting}/left",
+         message="Ticket 1 is now “Left before being seen”.", follow=True, twice=True,
+         status=200),
+    Case("left-while-being-helped", "volunteer", "POST", "/volunteer/tickets/{in_progress}/left",
+         message="Ticket 2 is now “Being helped”.", follow=True, status=200),
+    Case("put-back-unknown", "volunteer", "POST", "/volunteer/tickets/999999/put-back",
+         message=NOT_YOURS, follow=True, status=200),
+    Case("put-back-a-waiting-ticket", "volunteer", "POST", "/volunteer/tickets/{waiting}/put-back",
+         message=NOT_YOURS, follow=True, status=200),
+    Case("log-form-unknown", "volunteer", "GET", "/volunteer/tickets/999999",
+         message=NOT_YOURS, follow=True, status=200),
+    Case("finish-unknown", "volunteer", "POST", "/volunteer/tickets/999999", finish(),
+         message=NOT_YOURS, follow=True, status=200),
+    # ---- staff: GET /staff/ filters -----------------------------------------------------------
+    Case("filter-first-abc", "staff", "GET", "/staff/?first=abc", errors={"first": BAD_DATE},
+         kept=(("value", "abc"),), status=200),
+    Case("filter-first-feb-30", "staff", "GET", "/staff/?first=2026-02-30",
+         errors={"first": BAD_DATE}, kept=(("value", "2026-02-30"),), status=200),
+    Case("filter-first-10k", "staff", "GET", "/staff/?first=" + "1" * TEN_K,
+         errors={"first": BAD_DATE}, kept=(("value", "1" * TEN_K),), status=200),
+    Case("filter-first-html", "staff", "GET", "/staff/?first=%22%3E%3Cscript%3E",
+         errors={"first": BAD_DATE}, kept=(("value", '"><script>'),), status=200),
+    Case("filter-first-fullwidth", "staff", "GET", "/staff/?first=２０２６-１１-２３",
+         errors={"first": BAD_DATE}, kept=(("value", "２０２６-１１-２３"),), status=200),
+    Case("filter-last-not-utf8", "staff", "GET", "/staff/?last=%FF%FE",
+         errors={"last": BAD_DATE}, status=200),
+    Case("filter-last-before-first", "staff", "GET", "/staff/?first=2026-11-23&last=2026-11-01",
+         errors={"last": "The last day must be on or after the first day."},
+         kept=(("value", "2026-11-23"), ("value", "2026-11-01")), status=200),
+    Case("filter-too-long-a-period", "staff", "GET", "/staff/?first=2020-01-01&last=2026-01-01",
+         errors={"last": "Choose at most a year at a time."}, status=200),
+    Case("filter-venue-abc", "staff", "GET", "/staff/?venue=abc",
+         errors={"venue": "Choose a venue from the list."}, status=200),
+    Case("filter-venue-unknown", "staff", "GET", "/staff/?venue=999999",
+         errors={"venue": "Choose a venue from the list."}, status=200),
+    Case("filter-venue-too-big", "staff", "GET", "/staff/?venue=" + "9" * 30,
+         errors={"venue": "Choose a venue from the list."}, status=200),
+    Case("filter-venue-negative", "staff", "GET", "/staff/?venue=-1",
+         errors={"venue": "Choose a venue from the list."}, status=200),
+    # ---- staff: POST /staff/people ----------------------------------------------------------
+    Case("person-empty", "staff", "POST", "/staff/people", {},
+         {"username": PERSON_NAME, "role": "Choose volunteer or staff."}, status=422),
+    Case("person-name-10k", "staff", "POST", "/staff/people",
+         {"username": "z" * TEN_K, "role": "volunteer", "secret": "4567"},
+         {"username": PERSON_NAME}, kept=(("value", "z" * TEN_K), ("selected", "volunteer")),
+         status=422),
+    Case("person-role-admin", "staff", "POST", "/staff/people",
+         {"username": "Mallory", "role": "admin", "secret": "a long enough password"},
+         {"role": "Choose volunteer or staff."}, kept=(("value", "Mallory"),), status=422),
+    Case("person-pin-short", "staff", "POST", "/staff/people",
+         {"username": "Dana", "role": "volunteer", "secret": "12"}, {"secret": PIN_RULE},
+         kept=(("value", "Dana"), ("selected", "volunteer")), status=422),
+    Case("person-pin-letters", "staff", "POST", "/staff/people",
+         {"username": "Dana", "role": "volunteer", "secret": "12ab"}, {"secret": PIN_RULE},
+         status=422),
+    Case("person-pin-newline", "staff", "POST", "/staff/people",
+         {"username": "Dana", "role": "volunteer", "secret": "1234\n"}, {"secret": PIN_RULE},
+         status=422),
+    Case("person-pin-arabic-digits", "staff", "POST", "/staff/people",
+         {"username": "Dana", "role": "volunteer", "secret": "١٢٣٤"}, {"secret": PIN_RULE},
+         status=422),
+    Case("person-password-short", "staff", "POST", "/staff/people",
+         {"username": "lee", "role": "staff", "secret": "short"},
+         {"secret": "A staff password needs at least 10 characters."},
+         kept=(("value", "lee"), ("selected", "staff")), status=422),
+    Case("person-name-taken", "staff", "POST", "/staff/people",
+         {"username": "ASHA", "role": "volunteer", "secret": "5678"},
+         {"username": "'ASHA' is already taken."}, kept=(("value", "ASHA"),), status=422),
+    Case("person-name-taken-spaces", "staff", "POST", "/staff/people",
+         {"username": "  SAM ", "role": "staff", "secret": "a long enough password"},
+         {"username": "'SAM' is already taken."}, kept=(("value", "SAM"),), status=422),
+    Case("person-added-twice", "staff", "POST", "/staff/people",
+         {"username": "Dana", "role": "volunteer", "secret": "4567"},
+         {"username": "'Dana' is already taken."}, twice=True, status=422),
+    Case("unlock-unknown", "staff", "POST", "/staff/people/999999/unlock",
+         message="That person is not on the list any more.", follow=True, status=200),
+    # ---- staff: POST /staff/kiosks ------------------------------------------------------------
+    Case("kiosk-register-empty", "staff", "POST", "/staff/kiosks", {},
+         {"name": KIOSK_NAME, "venue": KIOSK_VENUE}, status=422),
+    Case("kiosk-register-name-10k", "staff", "POST", "/staff/kiosks",
+         {"name": "k" * TEN_K, "venue": "{venue}"}, {"name": KIOSK_NAME},
+         kept=(("value", "k" * TEN_K), ("selected", "{venue}")), status=422),
+    Case("kiosk-register-venue-abc", "staff", "POST", "/staff/kiosks",
+         {"name": HTML, "venue": "abc"}, {"venue": KIOSK_VENUE}, kept=(("value", HTML),),
+         status=422),
+    Case("kiosk-register-venue-too-big", "staff", "POST", "/staff/kiosks",
+         {"name": "Desk", "venue": "9" * 30}, {"venue": KIOSK_VENUE}, status=422),
+    Case("kiosk-register-venue-unknown", "staff", "POST", "/staff/kiosks",
+         {"name": "Desk", "venue": "999999"}, {"venue": KIOSK_VENUE}, status=422),
+    Case("kiosk-revoke-unknown", "staff", "POST", "/staff/kiosks/999999/revoke",
+         message="That kiosk is not registered, or was revoked already.", follow=True,
+         status=200),
+    Case("kiosk-revoke-twice", "staff", "POST", "/staff/kiosks/1/revoke",
+         message="That kiosk is not registered, or was revoked already.", follow=True,
+         twice=True, status=200),
+    # ---- sign-in forms ----------------------------------------------------------------------
+    Case("staff-signin-empty", "anon", "POST", "/signin/staff", {},
+         {"password": STAFF_WRONG}, status=401),
+    Case("staff-signin-10k", "anon", "POST", "/signin/staff",
+         {"username": "u" * TEN_K, "password": "p" * TEN_K}, {"password": STAFF_WRONG},
+         kept=(("value", "u" * TEN_K),), status=401),
+    Case("staff-signin-wrong-password", "anon", "POST", "/signin/staff",
+         {"username": "sam", "password": "not the password"}, {"password": STAFF_WRONG},
+         kept=(("value", "sam"),), status=401),
+    Case("staff-signin-html", "anon", "POST", "/signin/staff",
+         {"username": HTML, "password": HTML}, {"password": STAFF_WRONG},
+         kept=(("value", HTML),), status=401),
+    Case("staff-signin-not-utf8", "anon", "POST", "/signin/staff",
+         b"username=%ED%A0%80&password=%FF", {"password": STAFF_WRONG}, status=401,
+         content_type=FORM),
+    Case("volunteer-signin-empty", "anon", "POST", "/signin/volunteer", {},
+         {"pin": PIN_WRONG, "venue": NO_VENUE}, status=401),
+    Case("volunteer-signin-10k", "anon", "POST", "/signin/volunteer",
+         {"name": "n" * TEN_K, "pin": "1" * TEN_K, "venue": "{venue}"}, {"pin": PIN_WRONG},
+         kept=(("value", "n" * TEN_K), ("selected", "{venue}")), status=401),
+    Case("volunteer-signin-bad-venue", "anon", "POST", "/signin/volunteer",
+         {"name": "Asha", "pin": "1234", "venue": "abc"}, {"venue": NO_VENUE},
+         kept=(("value", "Asha"),), status=401),
+    Case("volunteer-signin-fullwidth-pin", "anon", "POST", "/signin/volunteer",
+         {"name": "Asha", "pin": "１２３４", "venue": "{venue}"}, {"pin": PIN_WRONG},
+         kept=(("value", "Asha"),), status=401),
+    Case("volunteer-signin-not-utf8", "anon", "POST", "/signin/volunteer",
+         b"name=%FF%FE&pin=%FF&venue=%FF", {"pin": PIN_WRONG, "venue": NO_VENUE}, status=401,
+         content_type=FORM),
+    Case("volunteer-signin-staff-account", "anon", "POST", "/signin/volunteer",
+         {"name": "sam", "pin": "correct horse battery", "venue": "{venue}"},
+         {"pin": PIN_WRONG}, kept=(("value", "sam"),), status=401),
+]
+
+
+@pytest.fixture
+def world(db, venue, other_venue, staff, volunteer):
+    """A waiting ticket (1), one Asha is helping (2), one at the other venue, and a kiosk."""
+    kiosk = Actor(None, "kiosk: Front desk")
+    waiting = help_desk.create_ticket(db, venue, "email", "Mary", kiosk)
+    in_progress = help_desk.create_ticket(db, venue, "scams", "Joseph", kiosk)
+    help_desk.take_ticket(db, in_progress["id"], Actor(volunteer, "Asha"))
+    elsewhere = help_desk.create_ticket(db, other_venue, "jobs", "Pat", kiosk)
+    auth.register_kiosk(db, "Front desk", venue, Actor(staff, "Sam Staff"))
+    return {"waiting": waiting["id"], "in_progress": in_progress["id"],
+            "elsewhere": elsewhere["id"], "venue": venue}
+
+
+def snapshot(db) -> dict:
+    """Row counts of every table, and the rows that a half-done change would touch."""
+    state = {t: db[t].count for t in db.table_names()}
+    state["tickets rows"] = [tuple(r) for r in db.execute("select * from tickets order by id")]
+    state["kiosks rows"] = [tuple(r) for r in db.execute(
+        "select id, name, venue_id, revoked_at from kiosks order by id")]
+    state["users rows"] = [tuple(r) for r in db.execute(
+        "select id, username, role, secret_hash, locked_until, active from users order by id")]
+    return state
+
+
+def client_for(request, app, who):
+    if who == "anon":
+        return app.test_client()
+    return request.getfixturevalue(f"{who}_client")
+
+
+def send(client, case: Case, ids: dict):
+    kwargs = {"method": case.method, "follow_redirects": case.follow}
+    if isinstance(case.data, dict):
+        kwargs["data"] = {k: str(ids["venue"]) if v == "{venue}" else v
+                          for k, v in case.data.items()}
+    elif case.data is not None:
+        kwargs["data"] = case.data
+    if case.content_type:
+        kwargs["content_type"] = case.content_type
+    return client.open(case.url.format(**ids), **kwargs)
+
+
+def kept_markup(kind: str, typed: str) -> str:
+    value = escape(typed)
+    return {"value": f'value="{value}"', "textarea": f">{value}</textarea>",
+            "checked": f'value="{value}" checked', "selected": f'value="{value}" selected'}[kind]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_handled_kindly(request, app, db, world, case):
+    client = client_for(request, app, case.who)
+    if case.twice:
+        first = send(client, case, world)
+        assert first.status_code < 400, "the first submission is a good one"
+    before = snapshot(db)
+
+    response = send(client, case, world)
+    page = response.get_data(as_text=True)
+
+    for step in [*response.history, response]:
+        assert step.status_code < 500, (step.request.path, step.status_code)
+    if case.status is not None:
+        assert response.status_code == case.status, page[:2000]
+    for name, message in case.errors.items():
+        beside = f'<p class="field-error" id="{name}-error">{escape(message)}</p>'
+        assert beside in page, f"{name}: {message!r} not shown by the field"
+        assert f'aria-describedby="{name}-error"' in page, f"{name} is not tied to its message"
+    if case.message:
+        assert escape(case.message) in page, case.message
+    for kind, typed in case.kept:
+        typed = str(world["venue"]) if typed == "{venue}" else typed
+        assert kept_markup(kind, typed) in page, (kind, typed[:50])
+    assert snapshot(db) == before, "nothing is written for rejected input"
+
+
+def test_every_form_is_covered():
+    covered = {(c.method, c.url.split("?")[0]) for c in CASES}
+    for form in [("POST", "/kiosk/tickets"), ("POST", "/volunteer/tickets/{in_progress}"),
+                 ("POST", "/volunteer/walk-in"), ("GET", "/staff/"), ("POST", "/staff/people"),
+                 ("POST", "/staff/kiosks"), ("POST", "/signin/staff"),
+                 ("POST", "/signin/volunteer")]:
+        assert form in covered, form
+
+
+@pytest.mark.parametrize("cookie", [
+    '{"names": 5}', '{"names": ["\\ud800"]}', '{"names": "Asha"}', '{"venue": {}}', "null",
+    "[1, 2]", "not json at all", '{"names": [null, 3, "Asha"], "venue": "x"}',
+])
+def test_a_garbled_tablet_cookie_is_ignored(app, db, venue, cookie):
+    client = app.test_client()
+    client.set_cookie(auth.TABLET_COOKIE, cookie)
+    response = client.get("/signin/volunteer")
+    assert response.status_code == 200
+    assert "Volunteer sign in" in response.get_data(as_text=True)

@@ -77,9 +77,16 @@ def _venue(db, venue_id) -> int:
     return venue_id
 
 
+def new_request_id() -> str:
+    """A one-time id for a ticket form: sending the same form twice makes one ticket."""
+    return secrets.token_urlsafe(16)
+
+
 def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Actor,
-                  source: str = "kiosk", now: datetime | None = None) -> dict:
-    """Join the queue. The short number restarts each day at each venue."""
+                  source: str = "kiosk", now: datetime | None = None,
+                  request_id: str | None = None) -> dict:
+    """Join the queue. The short number restarts each day at each venue. A repeated
+    `request_id` (a double tap, a resent form) returns the ticket already made."""
     now = now or utcnow()
     errors = {}
     try:
@@ -97,7 +104,13 @@ def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Acto
     if errors:
         raise InvalidInput(errors)
     day = local_day(now)
+    request_id = request_id if request_id and len(request_id) <= 64 else None
     with write_transaction(db):
+        if request_id:
+            made = db.execute("select id from tickets where request_id = ?",
+                              [request_id]).fetchone()
+            if made:
+                return get_ticket(db, made[0])
         number = db.execute(
             "select coalesce(max(number), 0) + 1 from tickets where venue_id = ? and day = ?",
             [venue_id, day],
@@ -112,6 +125,7 @@ def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Acto
             "source": source,
             "status": "waiting",
             "created_at": stamp(now),
+            "request_id": request_id,
         }
         ticket_id = db["tickets"].insert(row).last_pk
         row["id"] = ticket_id
@@ -190,16 +204,18 @@ def helpers_on_duty(db, venue_id: int, now: datetime | None = None) -> int:
 
 
 def estimated_wait_minutes(db, ticket: dict, now: datetime | None = None) -> int:
-    """People ahead x recent service time, shared between the volunteers on duty."""
+    """Minutes until a volunteer is free for this person: the people ahead who cannot be
+    seen at once by a free volunteer, times recent service time, shared between helpers."""
     ahead = people_ahead(db, ticket)
     helpers = max(1, helpers_on_duty(db, ticket["venue_id"], now))
     busy = db["tickets"].count_where(
         "venue_id = ? and day = ? and status = 'in_progress'", [ticket["venue_id"], ticket["day"]]
     )
-    if ahead == 0 and busy < helpers:
+    must_finish_first = ahead + 1 - max(0, helpers - busy)
+    if must_finish_first <= 0:
         return 0
     per_person = average_service_minutes(db, ticket["venue_id"])
-    return max(1, math.ceil((ahead + 1) * per_person / helpers))
+    return max(1, math.ceil(must_finish_first * per_person / helpers))
 
 
 def _transition(db, ticket_id, expected: set[str], actor: Actor, action: str, changes: dict,

@@ -132,3 +132,13 @@ def m001_foundation(db):
             ]
         )
     )
+
+
+@doorstep()
+def m002_ticket_request_ids(db):
+    """Each ticket form carries a one-time id, so a double tap makes one ticket, not two."""
+    db["tickets"].add_column("request_id", str)
+    db.execute(
+        "CREATE UNIQUE INDEX idx_tickets_request ON tickets(request_id) "
+        "WHERE request_id IS NOT NULL"
+    )

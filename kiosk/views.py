@@ -41,7 +41,8 @@ def name():
     if topic not in labels:
         return redirect(url_for("kiosk.start"))
     return render_template("kiosk/name.html", topic=topic, topic_label=labels[topic],
-                           form={"name": ""}, errors={})
+                           form={"name": "", "request_id": help_desk.new_request_id()},
+                           errors={})
 
 
 @bp.post("/tickets")
@@ -50,14 +51,17 @@ def create_ticket():
     db = get_db()
     topic = request.form.get("topic", "")
     typed = "" if request.form.get("anonymous") else request.form.get("name", "")
+    request_id = request.form.get("request_id", "")
     try:
-        ticket = help_desk.create_ticket(db, g.kiosk["venue_id"], topic, typed, _kiosk_actor())
+        ticket = help_desk.create_ticket(db, g.kiosk["venue_id"], topic, typed, _kiosk_actor(),
+                                         request_id=request_id)
     except help_desk.InvalidInput as e:
         labels = help_desk.topic_labels(db)
         if topic not in labels:
             return redirect(url_for("kiosk.start"))
         return render_template("kiosk/name.html", topic=topic, topic_label=labels[topic],
-                               form={"name": typed}, errors=e.errors), 422
+                               form={"name": typed, "request_id": request_id},
+                               errors=e.errors), 422
     return redirect(url_for("kiosk.ticket", code=ticket["code"]), 303)
 
 

@@ -36,7 +36,7 @@ def register_kiosk():
     if not form["name"] or len(form["name"]) > 60:
         errors["name"] = "Give the kiosk a name of up to 60 characters, e.g. “Wigan front desk”."
     venue_id = parse_id(form["venue"])
-    if venue_id is None or not db["venues"].count_where("id = ?", [venue_id]):
+    if venue_id is None or not db["venues"].count_where("id = ? and active = 1", [venue_id]):
         errors["venue"] = "Choose the venue this kiosk stands in."
     if errors:
         return _page(form, errors, 422)

@@ -43,7 +43,7 @@ def test_migrate_and_seed_demo_commands(tmp_path):
     app = create_app({"DATABASE": str(tmp_path / "cli.db"), "SECRET_KEY": "k"})
     runner = app.test_cli_runner()
     result = runner.invoke(args=["migrate"])
-    assert result.exit_code == 0 and "m001_foundation" in result.output
+    assert result.exit_code == 0 and "m001_foundation, m002_ticket_request_ids" in result.output
     assert "up to date" in runner.invoke(args=["migrate"]).output
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output

@@ -531,3 +531,16 @@ def test_every_change_writes_an_audit_row_with_actor_before_and_after(db, venue,
     assert json.loads(finish["after"])["minutes"] == 10
     topics_row = next(r for r in history if r["action"] == "ticket.topics")
     assert json.loads(topics_row["after"]) == {"topics": ["email"]}
+
+
+def test_estimated_wait_counts_only_people_a_free_volunteer_cannot_see_at_once(db, venue, asha):
+    """One free volunteer, one person ahead: that person is seen now, so the wait is one
+    service time (10 minutes by default), not two."""
+    first = new_ticket(db, venue, now=T0)
+    second = new_ticket(db, venue, now=T0 + timedelta(minutes=1))
+    auth.start_session(db, asha.id, venue, now=T0)
+    now = T0 + timedelta(minutes=2)
+    assert help_desk.estimated_wait_minutes(db, first, now=now) == 0
+    assert help_desk.estimated_wait_minutes(db, second, now=now) == 10
+    help_desk.take_ticket(db, first["id"], asha, now=now)
+    assert help_desk.estimated_wait_minutes(db, second, now=now) == 10

@@ -158,3 +158,17 @@ def test_the_kiosk_cookie_is_long_lived_and_http_only(app, db, venue, staff, sta
     assert "HttpOnly" in header and "SameSite=Lax" in header
     max_age = int(re.search(r"Max-Age=(\d+)", header).group(1))
     assert max_age >= 60 * 60 * 24 * 365
+
+
+def test_a_double_tap_on_get_my_ticket_makes_one_ticket(db, kiosk_client):
+    page = text(kiosk_client.get("/kiosk/name?topic=email"))
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page).group(1)
+    form = {"topic": "email", "name": "Joan", "request_id": request_id}
+    first = kiosk_client.post("/kiosk/tickets", data=form)
+    second = kiosk_client.post("/kiosk/tickets", data=form)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db["tickets"].count == 1
+    assert db["audit_log"].count_where("action = 'ticket.create'") == 1
+    # The next person gets a fresh form, and a ticket of their own.
+    page = text(kiosk_client.get("/kiosk/name?topic=email"))
+    assert request_id not in page

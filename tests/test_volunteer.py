@@ -202,3 +202,14 @@ def test_same_again_ticks_the_topics_from_the_last_log(db, venue, volunteer, vol
         "topics": sorted(checked_topics(page)), "minutes": "5", "outcome": "partly"})
     assert response.status_code == 303
     assert help_desk.last_topics(db, volunteer) == ["printing", "scams"]
+
+
+def test_a_double_tap_on_a_walk_in_makes_one_ticket(db, volunteer, volunteer_client):
+    page = text(volunteer_client.get("/volunteer/walk-in"))
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page).group(1)
+    form = {"topic": "jobs", "name": "Ken", "help_now": "1", "request_id": request_id}
+    first = volunteer_client.post("/volunteer/walk-in", data=form)
+    second = volunteer_client.post("/volunteer/walk-in", data=form)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db["tickets"].count == 1
+    assert db["audit_log"].count_where("action = 'ticket.take'") == 1

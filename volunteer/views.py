@@ -138,17 +138,20 @@ def _minutes_since(stamp_text: str) -> float:
 def walk_in():
     """Add someone who walked up to the table (no kiosk at a tea party)."""
     db = get_db()
-    form = {"topic": request.form.get("topic", ""), "name": request.form.get("name", "")}
+    form = {"topic": request.form.get("topic", ""), "name": request.form.get("name", ""),
+            "request_id": request.form.get("request_id") or help_desk.new_request_id()}
     errors = {}
     if request.method == "POST":
         try:
             ticket = help_desk.create_ticket(db, current_user.venue_id, form["topic"],
-                                             form["name"], current_user.actor, source="walk_in")
+                                             form["name"], current_user.actor, source="walk_in",
+                                             request_id=form["request_id"])
         except help_desk.InvalidInput as e:
             errors = e.errors
         else:
             if request.form.get("help_now"):
-                help_desk.take_ticket(db, ticket["id"], current_user.actor)
+                if ticket["status"] == "waiting":  # not already taken by the first tap
+                    help_desk.take_ticket(db, ticket["id"], current_user.actor)
                 return redirect(url_for("volunteer.log_help", ticket_id=ticket["id"]), 303)
             flash(f"Added to the queue as number {ticket['number']}.")
             return redirect(url_for("volunteer.index"), 303)

@@ -30,14 +30,13 @@ def _venue():
 def index():
     """The queue; htmx polls this same URL for the fragment, so it is never more than a few
     seconds behind."""
-    db = get_db()
-    my_tickets = [t for t in help_desk.queue(db, current_user.venue_id)["in_progress"]
-                  if t["volunteer_id"] == current_user.user_id]
-    return render("volunteer/queue.html", "volunteer/_queue.html",
-                  queue=help_desk.queue(db, current_user.venue_id), my_tickets=my_tickets)
+    queue = help_desk.queue(get_db(), current_user.venue_id)
+    my_tickets = [t for t in queue["in_progress"] if t["volunteer_id"] == current_user.user_id]
+    return render("volunteer/queue.html", "volunteer/_queue.html", queue=queue,
+                  my_tickets=my_tickets)
 
 
-def _own_ticket(ticket_id):
+def _venue_ticket(ticket_id):
     """The ticket, if it is at this venue; None otherwise (unknown ids are not errors)."""
     ticket = help_desk.get_ticket(get_db(), ticket_id)
     if ticket is None or ticket["venue_id"] != current_user.venue_id:
@@ -47,13 +46,13 @@ def _own_ticket(ticket_id):
 
 @bp.post("/tickets/<int:ticket_id>/take")
 def take(ticket_id):
-    if _own_ticket(ticket_id) is None:
+    if _venue_ticket(ticket_id) is None:
         flash(NOT_IN_QUEUE)
         return redirect(url_for("volunteer.index"), 303)
     try:
         help_desk.take_ticket(get_db(), ticket_id, current_user.actor)
     except help_desk.Conflict as e:
-        ticket = _own_ticket(ticket_id)
+        ticket = _venue_ticket(ticket_id)
         if ticket["status"] == "in_progress" and ticket["volunteer_id"] == current_user.user_id:
             # A double tap: the first tap took it for this volunteer.
             return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
@@ -64,7 +63,7 @@ def take(ticket_id):
 
 @bp.post("/tickets/<int:ticket_id>/left")
 def left(ticket_id):
-    if _own_ticket(ticket_id) is None:
+    if _venue_ticket(ticket_id) is None:
         flash(NOT_IN_QUEUE)
     else:
         try:
@@ -77,7 +76,7 @@ def left(ticket_id):
 
 @bp.post("/tickets/<int:ticket_id>/put-back")
 def put_back(ticket_id):
-    ticket = _own_ticket(ticket_id)
+    ticket = _venue_ticket(ticket_id)
     if ticket is None or ticket["volunteer_id"] != current_user.user_id:
         flash("That ticket is not one you are helping with right now.")
     else:
@@ -102,7 +101,7 @@ def _log_form(ticket, form, errors, status=200):
 @bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
 def log_help(ticket_id):
     """Finish a ticket: topics, minutes, outcome and notes. Errors keep what was typed."""
-    ticket = _own_ticket(ticket_id)
+    ticket = _venue_ticket(ticket_id)
     if ticket is None or ticket["status"] != "in_progress" \
             or ticket["volunteer_id"] != current_user.user_id:
         flash("That ticket is not one you are helping with right now.")

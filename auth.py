@@ -34,8 +34,9 @@ from flask.cli import with_appcontext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from audit import Actor, record, stamp, utcnow
-from db import get_db, write_transaction
+from db import first, get_db, write_transaction
 from htmx import is_htmx
+from validation import InvalidInput
 
 ROLES = ("staff", "volunteer")
 MAX_FAILED_SIGNINS = 5
@@ -90,17 +91,20 @@ def validate_secret(role: str, secret: str) -> str | None:
 
 def create_user(db, username: str, display_name: str, role: str, secret: str,
                 actor: Actor | None = None) -> int:
+    """Add a person; raises InvalidInput with a message per field (username, role, secret)."""
     username = " ".join((username or "").split())
+    errors = {}
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        errors["role"] = "Choose volunteer or staff."
+    elif problem := validate_secret(role, secret):
+        errors["secret"] = problem
     if not username or len(username) > 60:
-        raise ValueError("a name of 1 to 60 characters is needed")
-    problem = validate_secret(role, secret)
-    if problem:
-        raise ValueError(problem)
+        errors["username"] = "Enter a name of up to 60 characters."
+    if errors:
+        raise InvalidInput(errors)
     with write_transaction(db):
         if db["users"].count_where("username = ? collate nocase", [username]):
-            raise ValueError(f"{username!r} is already taken")
+            raise InvalidInput({"username": f"{username!r} is already taken."})
         user_id = db["users"].insert({
             "username": username,
             "display_name": (display_name or username).strip()[:60],
@@ -117,10 +121,9 @@ def check_credentials(db, username: str, secret: str, role: str,
                       now: datetime | None = None) -> tuple[dict | None, str | None]:
     """Return (user, None) on success or (None, message) — counting failures per account."""
     now = now or utcnow()
-    rows = list(db["users"].rows_where(
+    user = first(db["users"].rows_where(
         "username = ? collate nocase and role = ? and active = 1", [(username or "").strip(), role]
     ))
-    user = rows[0] if rows else None
     wrong = ("Name or PIN not recognised." if role == "volunteer"
              else "Username or password not recognised.")
     if user is None:
@@ -168,14 +171,13 @@ def session_user(db, token: str, idle_minutes: dict[str, int],
                  now: datetime | None = None) -> User | None:
     """The user behind a session token, or None once it has ended or timed out."""
     now = now or utcnow()
-    rows = list(db.query(
+    row = first(db.query(
         """select s.venue_id, s.created_at, s.last_seen_at, u.* from user_sessions s
            join users u on u.id = s.user_id where s.token_hash = ? and u.active = 1""",
         [token_hash(token)],
     ))
-    if not rows:
+    if row is None:
         return None
-    row = rows[0]
     idle = timedelta(minutes=idle_minutes.get(row["role"], 30))
     if (row["last_seen_at"] < stamp(now - idle)
             or row["created_at"] < stamp(now - timedelta(hours=ABSOLUTE_SESSION_HOURS))):
@@ -202,12 +204,11 @@ def register_kiosk(db, name: str, venue_id: int, actor: Actor) -> str:
 def kiosk_for_token(db, token: str | None) -> dict | None:
     if not token:
         return None
-    rows = list(db.query(
+    return first(db.query(
         """select k.*, v.name as venue_name from kiosks k join venues v on v.id = k.venue_id
            where k.token_hash = ? and k.revoked_at is null""",
         [token_hash(token)],
     ))
-    return rows[0] if rows else None
 
 
 # ---- Flask wiring ------------------------------------------------------------------------
@@ -360,8 +361,8 @@ def create_user_command(username, role, display_name, password):
     """Add a staff member or a volunteer."""
     try:
         create_user(get_db(), username, display_name or username, role, password)
-    except ValueError as e:
-        raise click.ClickException(str(e)) from None
+    except InvalidInput as e:
+        raise click.ClickException(" ".join(e.errors.values())) from None
     click.echo(f"Created {role} {username!r}.")
 
 

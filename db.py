@@ -41,6 +41,11 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
+def first(rows) -> dict | None:
+    """The first row of a query or `rows_where`, or None when there is none."""
+    return next(iter(rows), None)
+
+
 def get_db() -> sqlite_utils.Database:
     """The request's database, opened on first use and closed when the request ends."""
     if "db" not in g:

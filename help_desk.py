@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from audit import Actor, record, stamp, utcnow
-from db import parse_id, write_transaction
+from db import first, parse_id, write_transaction
+from validation import InvalidInput
 
 LOCAL_TZ = ZoneInfo("Europe/London")
 NAME_MAX = 40
@@ -31,14 +32,6 @@ STATUS_LABELS = {
 }
 DEFAULT_SERVICE_MINUTES = 10
 SERVICE_SAMPLE = 20
-
-
-class InvalidInput(ValueError):
-    """Input a person can fix: `errors` maps each form field to a plain-words message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class Conflict(Exception):
@@ -137,13 +130,11 @@ def get_ticket(db, ticket_id) -> dict | None:
     ticket_id = parse_id(ticket_id)
     if ticket_id is None:
         return None
-    rows = list(db["tickets"].rows_where("id = ?", [ticket_id]))
-    return rows[0] if rows else None
+    return first(db["tickets"].rows_where("id = ?", [ticket_id]))
 
 
 def ticket_by_code(db, code: str) -> dict | None:
-    rows = list(db["tickets"].rows_where("code = ?", [code or ""]))
-    return rows[0] if rows else None
+    return first(db["tickets"].rows_where("code = ?", [code or ""]))
 
 
 def _queue_rows(db, venue_id: int, status: str, day: str) -> list[dict]:
@@ -328,6 +319,26 @@ def parse_day(text: str | None, default: date) -> date:
         return date.fromisoformat(text) if text else default
     except ValueError:
         raise InvalidInput({"day": "Enter a date like 2026-11-23."}) from None
+
+
+def report_period(first_text: str | None, last_text: str | None,
+                  today: date) -> tuple[date, date, dict[str, str]]:
+    """The days a report covers, as typed; a bad part falls back to one sensible day and
+    says why in `errors` (field -> message), so the page still shows something."""
+    errors = {}
+    try:
+        first = parse_day(first_text, today)
+    except InvalidInput as e:
+        errors["first"], first = e.errors["day"], today
+    try:
+        last = parse_day(last_text, first)
+    except InvalidInput as e:
+        errors["last"], last = e.errors["day"], first
+    if last < first:
+        errors["last"], last = "The last day must be on or after the first day.", first
+    elif last - first > timedelta(days=366):
+        errors["last"], last = "Choose at most a year at a time.", first
+    return first, last, errors
 
 
 def tickets_between(db, venue_id: int | None, first: date, last: date) -> list[dict]:

@@ -5,7 +5,7 @@ from flask_login import current_user, logout_user
 
 import auth
 from audit import record, stamp, utcnow
-from db import get_db, parse_id, write_transaction
+from db import first, get_db, parse_id, write_transaction
 from staff import bp
 
 FIVE_YEARS = 60 * 60 * 24 * 365 * 5
@@ -53,13 +53,13 @@ def register_kiosk():
 def revoke_kiosk(kiosk_id):
     db = get_db()
     with write_transaction(db):
-        rows = list(db["kiosks"].rows_where("id = ? and revoked_at is null", [kiosk_id]))
-        if rows:
+        kiosk = first(db["kiosks"].rows_where("id = ? and revoked_at is null", [kiosk_id]))
+        if kiosk:
             db["kiosks"].update(kiosk_id, {"revoked_at": stamp(utcnow())})
             record(db, current_user.actor, "kiosk.revoke", "kiosks", kiosk_id,
-                   before={"name": rows[0]["name"]})
-    if rows:
-        flash(f"Kiosk “{rows[0]['name']}” can no longer show kiosk screens.")
+                   before={"name": kiosk["name"]})
+    if kiosk:
+        flash(f"Kiosk “{kiosk['name']}” can no longer show kiosk screens.")
     else:
         flash("That kiosk is not registered, or was revoked already.")
     return redirect(url_for("staff.kiosks"), 303)

@@ -5,8 +5,9 @@ from flask_login import current_user
 
 import auth
 from audit import record, stamp, utcnow
-from db import get_db, write_transaction
+from db import first, get_db, write_transaction
 from staff import bp
+from validation import InvalidInput
 
 
 def _page(form, errors, status=200):
@@ -26,22 +27,11 @@ def people():
 def add_person():
     form = {"username": request.form.get("username", "").strip(),
             "role": request.form.get("role", "")}
-    secret = request.form.get("secret", "")
-    errors = {}
-    if form["role"] not in auth.ROLES:
-        errors["role"] = "Choose volunteer or staff."
-    elif problem := auth.validate_secret(form["role"], secret):
-        errors["secret"] = problem
-    if not form["username"] or len(form["username"]) > 60:
-        errors["username"] = "Enter a name of up to 60 characters."
-    if not errors:
-        try:
-            auth.create_user(get_db(), form["username"], form["username"], form["role"], secret,
-                             current_user.actor)
-        except ValueError as e:
-            errors["username"] = f"{str(e)[0].upper()}{str(e)[1:]}."
-    if errors:
-        return _page(form, errors, 422)
+    try:
+        auth.create_user(get_db(), form["username"], form["username"], form["role"],
+                         request.form.get("secret", ""), current_user.actor)
+    except InvalidInput as e:
+        return _page(form, e.errors, 422)
     flash(f"Added {form['username']}. Tell them their sign-in in person, not by email.")
     return redirect(url_for("staff.people"), 303)
 
@@ -50,7 +40,7 @@ def add_person():
 def unlock_person(user_id):
     db = get_db()
     with write_transaction(db):
-        user = db["users"].get(user_id) if db["users"].count_where("id = ?", [user_id]) else None
+        user = first(db["users"].rows_where("id = ?", [user_id]))
         if user:
             db["users"].update(user_id, {"failed_logins": 0, "locked_until": None})
             record(db, current_user.actor, "user.unlock", "users", user_id)

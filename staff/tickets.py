@@ -17,21 +17,7 @@ def index():
     today = utcnow().astimezone(help_desk.LOCAL_TZ).date()
     venues = list(db["venues"].rows_where(order_by="name"))
     form = {k: request.args.get(k, "") for k in ("venue", "first", "last")}
-    errors = {}
-    try:
-        first = help_desk.parse_day(form["first"], today)
-    except help_desk.InvalidInput:
-        errors["first"], first = "Enter a date like 2026-11-23.", today
-    try:
-        last = help_desk.parse_day(form["last"], first)
-    except help_desk.InvalidInput:
-        errors["last"], last = "Enter a date like 2026-11-23.", first
-    if last < first:
-        errors["last"] = "The last day must be on or after the first day."
-        last = first
-    if last - first > timedelta(days=366):
-        errors["last"] = "Choose at most a year at a time."
-        last = first
+    first, last, errors = help_desk.report_period(form["first"], form["last"], today)
     venue_id = parse_id(form["venue"])
     if form["venue"] and not any(v["id"] == venue_id for v in venues):
         errors["venue"], venue_id = "Choose a venue from the list.", None

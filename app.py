@@ -67,12 +67,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.init_app(app)
 
     from kiosk.views import bp as kiosk_bp
+    from public import bp as public_bp
     from staff import bp as staff_bp
     from volunteer.views import bp as volunteer_bp
 
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(volunteer_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(public_bp)
 
     @app.get("/healthz")
     def healthz():

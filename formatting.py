@@ -1,5 +1,6 @@
-"""Template filters: times in UK local time and minutes in plain words."""
+"""Template filters: times in UK local time, minutes in plain words, audit entries."""
 
+import json
 from datetime import datetime
 
 from help_desk import LOCAL_TZ
@@ -9,6 +10,23 @@ def local_time(value: str | None, fmt: str = "%H:%M") -> str:
     if not value:
         return ""
     return datetime.fromisoformat(value).astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def local_datetime(value: str | None) -> str:
+    return local_time(value, "%d %b %Y, %H:%M")
+
+
+def fromjson(value: str | None):
+    return json.loads(value) if value else []
+
+
+def audit_summary(value: str | None) -> str:
+    """An audit entry's `after` as "field: value" pairs a person can read at a glance."""
+    if not value:
+        return ""
+    data = json.loads(value)
+    return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in data.items()
+                     if v not in (None, "", "[]"))
 
 
 def minutes(value) -> str:
@@ -23,3 +41,6 @@ def minutes(value) -> str:
 def init_app(app) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(minutes)
+    app.add_template_filter(local_datetime)
+    app.add_template_filter(fromjson)
+    app.add_template_filter(audit_summary)

@@ -1,5 +1,7 @@
 """The only place the schema changes. Add m00N_ functions; never edit an applied one."""
 
+import json
+
 from sqlite_utils import Migrations
 
 doorstep = Migrations("doorstep")
@@ -142,3 +144,148 @@ def m002_ticket_request_ids(db):
         "CREATE UNIQUE INDEX idx_tickets_request ON tickets(request_id) "
         "WHERE request_id IS NOT NULL"
     )
+
+
+DEVICE_KINDS = [
+    # slug, label, asset tag prefix, default loan days, return checklist, usual bundle
+    ("tablet", "Tablet", "TAB", 28,
+     ["accessories", "screen", "charger", "sim", "reset"], ["charger", "case"]),
+    ("laptop", "Laptop", "LAP", 28,
+     ["accessories", "screen", "charger", "keyboard", "reset"], ["charger"]),
+    ("chromebook", "Chromebook", "CHR", 28,
+     ["accessories", "screen", "charger", "keyboard", "reset"], ["charger"]),
+    ("phone", "Phone", "PHN", 28,
+     ["accessories", "screen", "charger", "sim", "reset"], ["charger"]),
+    ("mifi", "MiFi (pocket Wi-Fi)", "MIFI", 28,
+     ["accessories", "charger", "sim", "reset"], ["charger"]),
+]
+FIRST_AGREEMENT = """\
+You are borrowing this device from the library service, free of charge.
+- Please look after it and bring it back, with everything in the bag, by the date we agreed.
+- You can bring it back to any library. If you need it longer, ask us.
+- If it is lost, stolen or broken, tell us as soon as you can. You will not be charged.
+- Please do not take it apart, sell it or lend it to someone else.
+- We wipe the device when it comes back. Anything you leave on it will be deleted.
+"""
+
+
+@doorstep()
+def m003_lending(db):
+    """Devices, borrowers, partner organisations, loans with signed agreements, reminders,
+    and each label format's printer offset (set from the calibration page).
+
+    CHECK constraints and a partial unique index hold the rules the database can hold:
+    a loan goes to exactly one borrower or partner, and a device has at most one open loan.
+    """
+    db.execute("""
+        CREATE TABLE device_kinds (
+            slug TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            tag_prefix TEXT NOT NULL,
+            loan_days INTEGER NOT NULL CHECK (loan_days BETWEEN 1 AND 365),
+            checklist TEXT NOT NULL,
+            accessories TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0
+        )""")
+    db["device_kinds"].insert_all(
+        {"slug": slug, "label": label, "tag_prefix": prefix, "loan_days": days,
+         "checklist": json.dumps(checklist), "accessories": json.dumps(bundle), "position": i}
+        for i, (slug, label, prefix, days, checklist, bundle) in enumerate(DEVICE_KINDS)
+    )
+    db.execute("""
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            asset_tag TEXT NOT NULL,
+            kind TEXT NOT NULL REFERENCES device_kinds(slug),
+            make TEXT, model TEXT, serial TEXT, imei TEXT,
+            sim_iccid TEXT, sim_network TEXT, sim_allowance TEXT, sim_expires TEXT,
+            accessories TEXT NOT NULL DEFAULT '[]',
+            condition TEXT,
+            status TEXT NOT NULL DEFAULT 'available' CHECK (status IN
+                ('available', 'on_loan', 'in_repair', 'being_wiped', 'retired', 'lost')),
+            home_venue_id INTEGER REFERENCES venues(id),
+            notes TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_devices_tag ON devices(asset_tag COLLATE NOCASE)")
+    db.execute("CREATE INDEX idx_devices_status ON devices(status)")
+    db.execute("""
+        CREATE TABLE partners (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            contact_name TEXT, phone TEXT, email TEXT, notes TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_partners_name ON partners(name COLLATE NOCASE)")
+    db.execute("""
+        CREATE TABLE borrowers (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            contact_kind TEXT NOT NULL DEFAULT 'none'
+                CHECK (contact_kind IN ('mobile', 'email', 'landline', 'none')),
+            contact TEXT,
+            library_card TEXT,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_borrowers_name ON borrowers(name COLLATE NOCASE)")
+    db.execute("""
+        CREATE TABLE loan_agreements (
+            id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id)
+        )""")
+    db["loan_agreements"].insert(
+        {"version": 1, "text": FIRST_AGREEMENT, "created_at": "2026-01-01T00:00:00+00:00"})
+    db.execute("""
+        CREATE TABLE loans (
+            id INTEGER PRIMARY KEY,
+            device_id INTEGER NOT NULL REFERENCES devices(id),
+            borrower_id INTEGER REFERENCES borrowers(id),
+            partner_id INTEGER REFERENCES partners(id),
+            venue_id INTEGER REFERENCES venues(id),
+            out_at TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            out_by INTEGER REFERENCES users(id),
+            agreement_id INTEGER REFERENCES loan_agreements(id),
+            signature TEXT,
+            accessories TEXT NOT NULL DEFAULT '[]',
+            returned_at TEXT,
+            returned_via TEXT CHECK (returned_via IN ('kiosk', 'desk')),
+            return_venue_id INTEGER REFERENCES venues(id),
+            closed_at TEXT,
+            closed_by INTEGER REFERENCES users(id),
+            checklist TEXT,
+            outcome TEXT CHECK (outcome IN ('available', 'in_repair', 'being_wiped', 'lost')),
+            return_notes TEXT,
+            request_id TEXT,
+            CHECK ((borrower_id IS NULL) <> (partner_id IS NULL))
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_loans_one_open ON loans(device_id) WHERE closed_at IS NULL")
+    db.execute("CREATE UNIQUE INDEX idx_loans_request ON loans(request_id) "
+               "WHERE request_id IS NOT NULL")
+    db.execute("CREATE INDEX idx_loans_borrower ON loans(borrower_id)")
+    db.execute("CREATE INDEX idx_loans_partner ON loans(partner_id)")
+    db.execute("""
+        CREATE TABLE loan_reminders (
+            id INTEGER PRIMARY KEY,
+            loan_id INTEGER NOT NULL REFERENCES loans(id),
+            sent_at TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'phone', 'letter')),
+            status TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'noted')),
+            reference TEXT,
+            error TEXT,
+            note TEXT,
+            sent_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute("CREATE INDEX idx_loan_reminders_loan ON loan_reminders(loan_id)")
+    db.execute("""
+        CREATE TABLE label_offsets (
+            format TEXT PRIMARY KEY,
+            offset_x REAL NOT NULL DEFAULT 0,
+            offset_y REAL NOT NULL DEFAULT 0,
+            updated_at TEXT
+        )""")

@@ -7,6 +7,7 @@ about the last person stays on screen or in the session once the kiosk resets.
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 import help_desk
+import lending
 from audit import Actor
 from auth import kiosk_required
 from db import get_db
@@ -101,3 +102,26 @@ def reset():
     """Idle timeout and “start again” land here: forget everything about the last person."""
     session.clear()
     return redirect(url_for("kiosk.start"))
+
+
+@bp.get("/return")
+@kiosk_required
+def return_device():
+    return render_template("kiosk/return.html", form={"scan": ""}, errors={})
+
+
+@bp.post("/return")
+@kiosk_required
+def returned():
+    """Self-return: the loan waits as "returned, awaiting check" until staff check it.
+    The thank-you page names the device only, never the borrower."""
+    db = get_db()
+    text = request.form.get("scan", "")
+    try:
+        device = lending.resolve_scan(db, text)
+        lending.self_return(db, _kiosk_actor(), device["id"], g.kiosk["venue_id"])
+    except help_desk.InvalidInput as e:
+        return render_template("kiosk/return.html", form={"scan": text},
+                               errors=e.errors), 422
+    return render_template("kiosk/returned.html", asset_tag=device["asset_tag"],
+                           kind_label=device["kind_label"])

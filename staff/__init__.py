@@ -7,4 +7,12 @@ from auth import require_role
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(require_role("staff"))
 
-from staff import kiosks, people, tickets  # noqa: E402,F401  (routes register on bp)
+from staff import (  # noqa: E402,F401  (routes register on bp)
+    devices,
+    kiosks,
+    labels,
+    loans,
+    partners,
+    people,
+    tickets,
+)

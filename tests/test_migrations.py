@@ -9,7 +9,8 @@ import db as dbmod
 import migrations
 
 TABLES = {"venues", "users", "user_sessions", "kiosks", "topics", "tickets", "ticket_topics",
-          "audit_log"}
+          "audit_log", "device_kinds", "devices", "partners", "borrowers", "loan_agreements",
+          "loans", "loan_reminders", "label_offsets"}
 ALL_MIGRATIONS = [m.name for m in migrations.doorstep.pending(sqlite_utils.Database(memory=True))]
 
 

@@ -345,16 +345,15 @@ def set_status(db, actor: Actor, device_id, status: str, reason: str | None,
 def confirm_wipe(db, actor: Actor, device_id, confirmed, now: datetime | None = None) -> None:
     """The only way back to `available`: someone confirms the factory reset was done."""
     now = now or utcnow()
-    if not confirmed:
-        raise InvalidInput({"confirm": "Please tick to confirm the factory reset is done."})
     with write_transaction(db):
         device = get_device(db, device_id)
         if device is None:
             raise InvalidInput({"device": "That device is not on the list any more."})
         if device["status"] not in ("being_wiped", "in_repair"):
-            raise InvalidInput({"confirm": f"{device['asset_tag']} is "
-                                           f"{STATUSES[device['status']].lower()}, not waiting "
-                                           "for a wipe."})
+            raise Conflict(f"{device['asset_tag']} is {STATUSES[device['status']].lower()}, "
+                           "not waiting for a wipe.")
+        if not confirmed:
+            raise InvalidInput({"confirm": "Please tick to confirm the factory reset is done."})
         record(db, actor, "device.wipe_confirmed", "devices", device["id"], now=now)
         _set_status(db, actor, device, "available", now)
 
@@ -443,10 +442,14 @@ def add_borrower(db, actor: Actor, form: dict, now: datetime | None = None) -> i
     """A borrower: a name and at most one way to reach them, nothing more."""
     now = now or utcnow()
     row = validate_borrower(form)
-    row["created_at"] = stamp(now)
     with write_transaction(db):
-        borrower_id = db["borrowers"].insert(row).last_pk
-        record(db, actor, "borrower.create", "borrowers", borrower_id, after=row, now=now)
+        return _insert_borrower(db, actor, row, now)
+
+
+def _insert_borrower(db, actor, row, now) -> int:
+    row = dict(row, created_at=stamp(now))
+    borrower_id = db["borrowers"].insert(row).last_pk
+    record(db, actor, "borrower.create", "borrowers", borrower_id, after=row, now=now)
     return borrower_id
 
 
@@ -597,17 +600,24 @@ def default_due(db, device: dict, now: datetime | None = None) -> date:
     return today(now) + timedelta(days=db["device_kinds"].get(device["kind"])["loan_days"])
 
 
-def check_out(db, actor: Actor, device_id, *, borrower_id=None, partner_id=None, due_on=None,
-              venue_id=None, signature=None, request_id=None, imported=False,
-              now: datetime | None = None) -> int:
+def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=None,
+              partner_id=None, due_on=None, venue_id=None, signature=None, request_id=None,
+              imported=False, now: datetime | None = None) -> int:
     """Lend an available device to one resident (who signs) or one partner organisation.
 
-    A repeated `request_id` returns the loan already made, so a double tap lends once.
-    `imported` loans come from another system's records: they carry no signature and
-    may already be past due.
+    `new_borrower` (a borrower form) adds the resident in the same transaction, so a loan
+    that fails leaves no stray borrower. A repeated `request_id` returns the loan already
+    made, so a double tap lends once. `imported` loans come from another system's records:
+    they carry no signature and may already be past due.
     """
     now = now or utcnow()
     errors = {}
+    new_row = None
+    if new_borrower is not None:
+        try:
+            new_row = validate_borrower(new_borrower)
+        except InvalidInput as e:
+            errors.update(e.errors)
     due = parse_date(due_on, "due_on", errors, required=True, label="when it is due back")
     if due and not imported and not (
             today(now) < date.fromisoformat(due) <= today(now) + timedelta(days=366)):
@@ -615,10 +625,11 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, partner_id=None,
     venue_id = _venue(db, venue_id, errors)
     borrower = get_borrower(db, borrower_id) if borrower_id else None
     partner = get_partner(db, partner_id) if partner_id else None
-    if (borrower is None) == (partner is None):
+    resident = borrower is not None or new_borrower is not None
+    if resident == (partner is not None):
         errors["borrower"] = "Please choose who is borrowing it."
     path = signature_path(signature)
-    if borrower is not None and path is None and not imported:
+    if resident and path is None and not imported:
         errors["signature"] = "Please ask the borrower to sign in the box."
     if errors:
         raise InvalidInput(errors)
@@ -634,6 +645,8 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, partner_id=None,
         if device["status"] != "available":
             raise Conflict(f"{device['asset_tag']} is {STATUSES[device['status']].lower()}, "
                            "so it cannot be lent now.")
+        if new_row is not None:
+            borrower = {"id": _insert_borrower(db, actor, new_row, now)}
         row = {
             "device_id": device["id"],
             "borrower_id": borrower["id"] if borrower else None,

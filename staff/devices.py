@@ -127,6 +127,9 @@ def confirm_wipe(device_id):
                              request.form.get("confirm") == "yes")
     except InvalidInput as e:
         return _show(device_id, e.errors, status=422)
+    except lending.Conflict as e:
+        flash(str(e))
+        return redirect(url_for("staff.device", device_id=device_id), 303)
     flash(f"{device['asset_tag']} is wiped and available to lend.")
     return redirect(url_for("staff.device", device_id=device_id), 303)
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 import lending
 import notifier
 import reminders
-from db import get_db, parse_id, write_transaction
+from db import get_db, parse_id
 from help_desk import new_request_id
 from staff import bp
 from validation import InvalidInput
@@ -99,19 +99,17 @@ def lend_device(device_id):
         *BORROWER_FIELDS)}
     resident = form["who"] != "partner"
     try:
-        # A new borrower and their loan are one unit: if the loan fails, no borrower is kept.
-        with write_transaction(db):
-            borrower_id = form["borrower_id"] if resident else None
-            if resident and not borrower_id:
-                borrower_id = lending.add_borrower(db, current_user.actor, form)
-            lending.check_out(
-                db, current_user.actor, device_id, borrower_id=borrower_id,
-                partner_id=None if resident else (form["partner_id"] or None),
-                due_on=form["due_on"], venue_id=form["venue"], signature=form["signature"],
-                request_id=form["request_id"] or None)
+        lending.check_out(
+            db, current_user.actor, device_id,
+            borrower_id=form["borrower_id"] if resident else None,
+            new_borrower=form if resident and not form["borrower_id"] else None,
+            partner_id=None if resident else (form["partner_id"] or None),
+            due_on=form["due_on"], venue_id=form["venue"], signature=form["signature"],
+            request_id=form["request_id"] or None)
     except InvalidInput as e:
         errors = dict(e.errors)
         if not resident and "borrower" in errors:
+            del errors["borrower"]
             errors["partner_id"] = "Please choose the partner organisation."
         return _check_out_page(device, form, errors, 422)
     except lending.Conflict as e:

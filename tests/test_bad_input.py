@@ -3,12 +3,14 @@ nothing half-written. One table of cases; each names who sends it and what they 
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from markupsafe import escape
 
 import auth
 import help_desk
+import lending
 from audit import Actor
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -33,6 +35,15 @@ KIOSK_START = "What do you need help with?"
 HTML = '"><script>alert(1)</script>'
 FORM = "application/x-www-form-urlencoded"
 ODD_NOTES = "</textarea>" + HTML + "é" * 1000
+DUE = (lending.today() + timedelta(days=14)).isoformat()
+SIGNED = json.dumps([[[10, 10], [50, 40]]])
+NO_SUCH_TAG = "No device has the tag TAB-0404. Check the label and try again."
+NOT_A_LABEL = "That code is not one of our device labels."
+LEARNER_CARD = "That is a learner card, not a device. Scan the QR label on the device."
+TOO_LONG_80 = "Please use 80 characters or fewer."
+IMEI = "That does not look like an IMEI (15 digits). Check the digits and try again."
+BAD_DAY = "Please give the date as year-month-day, for example 2026-12-24."
+SIGN = "Please ask the borrower to sign in the box."
 
 
 @dataclass(frozen=True)
@@ -284,6 +295,122 @@ CASES = [
     Case("volunteer-signin-staff-account", "anon", "POST", "/signin/volunteer",
          {"name": "sam", "pin": "correct horse battery", "venue": "{venue}"},
          {"pin": PIN_WRONG}, kept=(("value", "sam"),), status=401),
+
+    # ---- staff: devices, scanning, lending ---------------------------------------------------
+    Case("device-bad-fields", "staff", "POST", "/staff/devices/new",
+         {"kind": "tablet", "make": "x" * TEN_K, "imei": HTML, "sim_expires": "12/01/2027",
+          "asset_tag": HTML, "accessories": ["charger", "sofa"], "condition": "Z"},
+         {"make": TOO_LONG_80, "imei": IMEI, "sim_expires": BAD_DAY,
+          "accessories": "Please tick accessories from the list.",
+          "condition": "Please choose a grade from the list."},
+         kept=(("value", "x" * TEN_K), ("value", HTML), ("checked", "charger")), status=422),
+    Case("device-unknown-kind-and-venue", "staff", "POST", "/staff/devices/new",
+         {"kind": "toaster", "home_venue_id": "99999999999999999999999", "status": "on_loan"},
+         {"kind": "Please choose what kind of device this is.",
+          "home_venue_id": "Please choose a venue from the list."}, status=422),
+    Case("device-taken-tag", "staff", "POST", "/staff/devices/new",
+         {"kind": "laptop", "asset_tag": "tab-0001"},
+         {"asset_tag": "Another device already has the tag tab-0001."},
+         kept=(("value", "tab-0001"),), status=422),
+    Case("device-edit-bad-date", "staff", "POST", "/staff/devices/{free}/edit",
+         {"kind": "tablet", "sim_expires": "31/12/2027", "notes": ODD_NOTES + "x" * TEN_K},
+         {"sim_expires": BAD_DAY, "notes": "Please use 1000 characters or fewer."},
+         kept=(("value", "31/12/2027"),), status=422),
+    Case("device-status-no-reason", "staff", "POST", "/staff/devices/{free}/status",
+         {"status": "in_repair", "reason": "  "}, {"reason": "Please fill in the reason."},
+         status=422),
+    Case("device-status-not-allowed", "staff", "POST", "/staff/devices/{free}/status",
+         {"status": "on_loan", "reason": "because"},
+         {"status": "Please choose a status from the list."}, status=422),
+    Case("device-wipe-not-ticked", "staff", "POST", "/staff/devices/{free}/wipe", {},
+         message="TAB-0002 is available, not waiting for a wipe.", follow=True, status=200),
+    Case("device-kinds-bad", "staff", "POST", "/staff/devices/kinds",
+         {"prefix_tablet": HTML, "loan_days_tablet": "-1"},
+         {"prefix_tablet": "Use 1 to 6 letters, for example TAB.",
+          "loan_days_tablet": "Use a number of days from 1 to 365."},
+         kept=(("value", HTML),), status=422),
+    Case("scan-unknown-tag", "staff", "POST", "/staff/scan", {"scan": "TAB-0404"},
+         {"scan": NO_SUCH_TAG}, kept=(("value", "TAB-0404"),), status=422),
+    Case("scan-learner-card", "staff", "POST", "/staff/scan",
+         {"scan": "https://doorstep.example/l/Zq8xT2"}, {"scan": LEARNER_CARD}, status=422),
+    Case("scan-html-10k", "staff", "POST", "/staff/scan", {"scan": HTML * 500},
+         {"scan": NOT_A_LABEL}, status=422),
+    Case("scan-empty", "staff", "POST", "/staff/scan", {},
+         {"scan": "Scan a device's label, or type its tag."}, status=422),
+    Case("check-out-no-signature", "staff", "POST", "/staff/devices/{free}/check-out",
+         {"who": "resident", "name": "Mary Jones", "contact_kind": "mobile",
+          "contact": "01942 123456", "due_on": "yesterday", "library_card": HTML},
+         {"signature": SIGN, "contact": "Please give a UK mobile number, like 07700 900123.",
+          "due_on": BAD_DAY,
+          "library_card": "A library card number is 4 to 20 letters or numbers."},
+         kept=(("value", "Mary Jones"), ("value", "01942 123456"), ("selected", "mobile")),
+         status=422),
+    Case("check-out-past-due-10k-name", "staff", "POST", "/staff/devices/{free}/check-out",
+         {"who": "resident", "name": "x" * TEN_K, "due_on": "2020-01-01", "signature": SIGNED},
+         {"name": "Please use 60 characters or fewer.",
+          "due_on": "The due date must be after today and within a year."}, status=422),
+    Case("check-out-garbled-signature", "staff", "POST", "/staff/devices/{free}/check-out",
+         {"who": "resident", "name": "Mary", "due_on": "2099-01-01",
+          "signature": '[[["<svg onload=alert(1)>", 1]]]'},
+         {"signature": SIGN}, status=422),
+    Case("check-out-partner-not-chosen", "staff", "POST", "/staff/devices/{free}/check-out",
+         {"who": "partner", "partner_id": "99999"},
+         {"partner_id": "Please choose the partner organisation."}, status=422),
+    Case("check-out-on-loan", "staff", "POST", "/staff/devices/{out}/check-out",
+         {"who": "partner", "partner_id": "{partner}", "due_on": DUE},
+         message="TAB-0001 is on loan, so it cannot be lent now.", follow=True, status=200),
+    Case("check-in-not-on-loan", "staff", "POST", "/staff/devices/{free}/check-in",
+         {"ok": ["reset"]}, message="TAB-0002 is not on loan, so there is nothing to check in.",
+         follow=True, status=200),
+    Case("check-in-problem-no-note", "staff", "POST", "/staff/devices/{out}/check-in",
+         {"ok": ["reset", "charger"]},
+         {"notes": "Please say what is wrong, so it can be repaired."},
+         kept=(("checked", "charger"),), status=422),
+    Case("check-in-notes-10k", "staff", "POST", "/staff/devices/{out}/check-in",
+         {"ok": ["bogus"], "notes": ODD_NOTES * 10},
+         {"notes": "Please use 1000 characters or fewer."},
+         kept=(("textarea", ODD_NOTES * 10),), status=422),
+    Case("partner-bad", "staff", "POST", "/staff/partners",
+         {"name": "", "email": "age uk", "phone": "12", "notes": "n" * TEN_K},
+         {"name": "Please fill in the organisation's name.",
+          "email": "Please give an email address like name@example.com.",
+          "phone": "Please give a UK phone number, like 01942 123456.",
+          "notes": "Please use 1000 characters or fewer."},
+         kept=(("value", "age uk"),), status=422),
+    Case("partner-duplicate", "staff", "POST", "/staff/partners", {"name": "WIGAN AGE UK"},
+         {"name": "WIGAN AGE UK is already a partner."}, status=422),
+    Case("partner-lend-unknown", "staff", "POST", "/staff/partners/{partner}/lend",
+         {"scan": "TAB-0404", "due_on": "2099-01-01"}, {"scan": NO_SUCH_TAG}, status=422),
+    Case("partner-lend-learner-card", "staff", "POST", "/staff/partners/{partner}/lend",
+         {"scan": "/l/abc123", "due_on": "2099-01-01"}, {"scan": LEARNER_CARD}, status=422),
+    Case("partner-lend-on-loan", "staff", "POST", "/staff/partners/{partner}/lend",
+         {"scan": "TAB-0001", "due_on": DUE},
+         {"scan": "TAB-0001 is on loan, so it cannot be lent now."}, status=422),
+    Case("labels-nothing-chosen", "staff", "POST", "/staff/labels",
+         {"format": "L7160", "start_at": "22", "offset_x": "abc", "offset_y": "99"},
+         {"device": "Please tick at least one device to print a label for."},
+         kept=(("value", "22"), ("value", "abc")), status=422),
+    Case("labels-unknown-format", "staff", "POST", "/staff/labels",
+         {"device": ["{free}"], "format": HTML, "start_at": "1"}, status=422),
+    Case("label-offsets-bad", "staff", "POST", "/staff/labels/offsets",
+         {"format": "L7163", "offset_x": "1e9", "offset_y": "nan"}, status=422),
+    Case("calibration-bad-format", "staff", "GET", "/staff/labels/calibration.pdf?format=XX",
+         status=422),
+    Case("agreement-empty", "staff", "POST", "/staff/agreement", {"text": "   "},
+         {"text": "The agreement cannot be empty."}, status=422),
+    Case("agreement-too-long", "staff", "POST", "/staff/agreement", {"text": ODD_NOTES * 6},
+         {"text": "Please keep the agreement under 5000 characters."},
+         kept=(("textarea", (ODD_NOTES * 6).strip()),), status=422),
+    Case("loan-contact-bad-channel", "staff", "POST", "/staff/loans/{loan}/contact",
+         {"channel": "pigeon"}, follow=True, status=200),
+    Case("kiosk-return-unknown", "kiosk", "POST", "/kiosk/return", {"scan": "TAB-0404"},
+         {"scan": NO_SUCH_TAG}, kept=(("value", "TAB-0404"),), status=422),
+    Case("kiosk-return-learner-card", "kiosk", "POST", "/kiosk/return",
+         {"scan": "https://x.example/l/abc"}, {"scan": LEARNER_CARD}, status=422),
+    Case("kiosk-return-not-on-loan", "kiosk", "POST", "/kiosk/return", {"scan": "TAB-0002"},
+         {"scan": "This device is not out on loan. Please give it to a member of staff."},
+         status=422),
+    Case("public-device-html", "anon", "GET", "/d/%3Cscript%3E", status=404),
 ]
 
 
@@ -296,8 +423,15 @@ def world(db, venue, other_venue, staff, volunteer):
     help_desk.take_ticket(db, in_progress["id"], Actor(volunteer, "Asha"))
     elsewhere = help_desk.create_ticket(db, other_venue, "jobs", "Pat", kiosk)
     auth.register_kiosk(db, "Front desk", venue, Actor(staff, "Sam Staff"))
+    out = lending.add_device(db, kiosk, {"kind": "tablet"})  # TAB-0001, lent below
+    free = lending.add_device(db, kiosk, {"kind": "tablet"})  # TAB-0002, available
+    partner = lending.add_partner(db, kiosk, {"name": "Wigan Age UK"})
+    borrower = lending.add_borrower(db, kiosk, {"name": "Mary"})
+    loan = lending.check_out(db, kiosk, out, borrower_id=borrower, due_on="2020-01-01",
+                             imported=True)
     return {"waiting": waiting["id"], "in_progress": in_progress["id"],
-            "elsewhere": elsewhere["id"], "venue": venue}
+            "elsewhere": elsewhere["id"], "venue": venue, "out": out, "free": free,
+            "partner": partner, "loan": loan}
 
 
 def snapshot(db) -> dict:
@@ -320,13 +454,21 @@ def client_for(request, app, who):
 def send(client, case: Case, ids: dict):
     kwargs = {"method": case.method, "follow_redirects": case.follow}
     if isinstance(case.data, dict):
-        kwargs["data"] = {k: str(ids["venue"]) if v == "{venue}" else v
-                          for k, v in case.data.items()}
+        kwargs["data"] = {k: fill(v, ids) for k, v in case.data.items()}
     elif case.data is not None:
         kwargs["data"] = case.data
     if case.content_type:
         kwargs["content_type"] = case.content_type
     return client.open(case.url.format(**ids), **kwargs)
+
+
+def fill(value, ids):
+    """Put the world's ids into a case's form values: "{venue}", ["{free}"]…"""
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return str(ids[value[1:-1]])
+    return value
 
 
 def kept_markup(kind: str, typed: str) -> str:
@@ -367,7 +509,15 @@ def test_every_form_is_covered():
     for form in [("POST", "/kiosk/tickets"), ("POST", "/volunteer/tickets/{in_progress}"),
                  ("POST", "/volunteer/walk-in"), ("GET", "/staff/"), ("POST", "/staff/people"),
                  ("POST", "/staff/kiosks"), ("POST", "/signin/staff"),
-                 ("POST", "/signin/volunteer")]:
+                 ("POST", "/signin/volunteer"), ("POST", "/staff/devices/new"),
+                 ("POST", "/staff/devices/{free}/edit"), ("POST", "/staff/devices/{free}/status"),
+                 ("POST", "/staff/devices/{free}/wipe"), ("POST", "/staff/devices/kinds"),
+                 ("POST", "/staff/scan"), ("POST", "/staff/devices/{free}/check-out"),
+                 ("POST", "/staff/devices/{out}/check-in"), ("POST", "/staff/partners"),
+                 ("POST", "/staff/partners/{partner}/lend"), ("POST", "/staff/labels"),
+                 ("POST", "/staff/labels/offsets"), ("GET", "/staff/labels/calibration.pdf"),
+                 ("POST", "/staff/agreement"), ("POST", "/staff/loans/{loan}/contact"),
+                 ("POST", "/kiosk/return")]:
         assert form in covered, form
 
 

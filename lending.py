@@ -406,8 +406,8 @@ def validate_contact(kind_value, contact, errors) -> tuple[str, str | None]:
     if kind_value not in CONTACT_KINDS:
         errors["contact_kind"] = "Please choose how we can reach them."
         return kind_value, None
-    if kind_value == "none":
-        return kind_value, None
+    if kind_value == "none" or not contact:
+        return "none", None  # "leave blank for no contact"
     if kind_value == "email":
         if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}", contact) or len(contact) > 254:
             errors["contact"] = "Please give an email address like name@example.com."

@@ -4,9 +4,13 @@ import os
 import threading
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+import auth
 import db as dbmod
+from audit import Actor
 from tests.conftest import make_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,3 +49,43 @@ def live_server(tmp_path):
     yield server
     server.server.shutdown()
     server.thread.join(timeout=5)
+
+
+SYSTEM = Actor(None, "test")
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def people(live_server):
+    db = live_server.db()
+    venue = db["venues"].insert({"name": "Wigan Library"}).last_pk
+    db["venues"].insert({"name": "Leigh Library"})
+    auth.create_user(db, "sam", "Sam Staff", "staff", STAFF_PASSWORD, SYSTEM)
+    auth.create_user(db, "Asha", "Asha", "volunteer", "1234", SYSTEM)
+    auth.create_user(db, "Bill", "Bill", "volunteer", "2345", SYSTEM)
+    db.conn.close()
+    return {"venue": venue}
+
+
+def staff_sign_in(page, base):
+    page.goto(base + "/signin/staff")
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def register_kiosk(page, base):
+    """Staff register the kiosk once, on the kiosk itself; it is then signed out."""
+    staff_sign_in(page, base)
+    page.goto(base + "/staff/kiosks")
+    page.get_by_label("Kiosk name").fill("Front desk")
+    page.get_by_label("Venue").select_option(label="Wigan Library")
+    page.get_by_role("button", name="Register this browser as a kiosk").click()
+    expect(page.get_by_role("heading", name="What do you need help with?")).to_be_visible()
+
+
+def assert_accessible(page):
+    """axe-core: no serious or critical violations on the page as a person sees it."""
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in bad]

@@ -4,36 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-import auth
-from audit import Actor, stamp, utcnow
+from audit import stamp, utcnow
+from tests.browser.conftest import SYSTEM, assert_accessible, register_kiosk, staff_sign_in
 
 pytestmark = pytest.mark.browser
-SYSTEM = Actor(None, "test")
-STAFF_PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def people(live_server):
-    db = live_server.db()
-    venue = db["venues"].insert({"name": "Wigan Library"}).last_pk
-    db["venues"].insert({"name": "Leigh Library"})
-    auth.create_user(db, "sam", "Sam Staff", "staff", STAFF_PASSWORD, SYSTEM)
-    auth.create_user(db, "Asha", "Asha", "volunteer", "1234", SYSTEM)
-    auth.create_user(db, "Bill", "Bill", "volunteer", "2345", SYSTEM)
-    db.conn.close()
-    return {"venue": venue}
-
-
-def staff_sign_in(page, base):
-    page.goto(base + "/signin/staff")
-    page.get_by_label("Username").fill("sam")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def volunteer_sign_in(page, base, name, pin):
     page.goto(base + "/signin/volunteer")
     page.get_by_label("Your name").fill(name)
@@ -41,23 +17,6 @@ def volunteer_sign_in(page, base, name, pin):
     page.get_by_label("Where are you today?").select_option(label="Wigan Library")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=re.compile("Waiting at Wigan Library"))).to_be_visible()
-
-
-def register_kiosk(page, base):
-    """Staff register the kiosk once, on the kiosk itself; it is then signed out."""
-    staff_sign_in(page, base)
-    page.goto(base + "/staff/kiosks")
-    page.get_by_label("Kiosk name").fill("Front desk")
-    page.get_by_label("Venue").select_option(label="Wigan Library")
-    page.get_by_role("button", name="Register this browser as a kiosk").click()
-    expect(page.get_by_role("heading", name="What do you need help with?")).to_be_visible()
-
-
-def assert_accessible(page):
-    """axe-core: no serious or critical violations on the page as a person sees it."""
-    results = Axe().run(page)
-    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in bad]
 
 
 def test_walk_in_journey(browser, live_server, people):

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 import auth
 import help_desk
+import lending
 from audit import Actor, utcnow
 from db import get_db
 
@@ -51,7 +52,41 @@ def seed(db) -> dict:
     for name, topic in (("Mary", "nhs_app"), (None, "email")):
         help_desk.create_ticket(db, venue_ids[0], topic, name, system,
                                 now=now - timedelta(minutes=5))
+    seed_lending(db, system, venue_ids, now)
     return {"venues": len(venue_ids)}
+
+
+def seed_lending(db, system, venue_ids, now) -> None:
+    """Twelve tablets, four laptops and two MiFis; a partner with three of them; residents
+    with loans, one of them overdue and one handed back at a kiosk awaiting its check."""
+    def add(kind, make, model, bundle, **extra):
+        return lending.add_device(db, system, dict(
+            kind=kind, make=make, model=model, accessories=bundle, condition="B",
+            home_venue_id=venue_ids[0], **extra), now=now - timedelta(days=60))
+
+    tablets = [add("tablet", "Lenovo", "Tab M10", ["charger", "case"], sim_network="Vodafone",
+                   sim_allowance="20 GB a month") for _ in range(12)]
+    laptops = [add("laptop", "Dell", "Latitude 5400", ["charger"]) for _ in range(4)]
+    add("mifi", "Huawei", "E5576", ["charger"], sim_network="O2", sim_allowance="25 GB a month")
+    add("mifi", "Huawei", "E5576", ["charger"], status="in_repair")
+    partner = lending.add_partner(db, system, {"name": "Wigan and Leigh Carers Centre",
+                                               "contact_name": "Jo", "phone": "01942 000000"})
+    for device in tablets[:3]:
+        lending.check_out(db, system, device, partner_id=partner,
+                          due_on=(lending.today(now) + timedelta(days=60)).isoformat(),
+                          venue_id=venue_ids[0], now=now - timedelta(days=30))
+    signature = "[[[20, 150], [60, 60], [100, 140], [140, 70], [200, 120]]]"
+    for (name, kind, contact), device, days_ago in zip(
+            [("Irene", "mobile", "07700 900001"), ("Dev", "email", "dev@example.org"),
+             ("Rita", "landline", "01942 000001")],
+            [tablets[3], laptops[0], tablets[4]], [10, 35, 20], strict=True):
+        out = now - timedelta(days=days_ago)
+        lending.check_out(db, system, device,
+                          new_borrower={"name": name, "contact_kind": kind, "contact": contact},
+                          due_on=(lending.today(out) + timedelta(days=28)).isoformat(),
+                          venue_id=venue_ids[0], signature=signature, now=out)
+    lending.self_return(db, Actor(None, "kiosk: Wigan front desk"), tablets[4], venue_ids[0],
+                        now=now - timedelta(hours=2))
 
 
 @click.command("seed-demo")

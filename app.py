@@ -12,6 +12,7 @@ import auth
 import db
 import demo
 import formatting
+import reminders_cli
 
 DEFAULTS = {
     "DATABASE": None,  # set from the instance folder below unless DOORSTEP_DATABASE is given
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     demo.init_app(app)
     formatting.init_app(app)
+    reminders_cli.init_app(app)
 
     from kiosk.views import bp as kiosk_bp
     from public import bp as public_bp

@@ -39,11 +39,6 @@ class Summary:
     need_call: int = 0  # landline or no contact: staff phone or write instead
 
 
-def local_today(now: datetime | None = None) -> date:
-    """Today as people in the UK count it: a loan due today is not late until tomorrow."""
-    return (now or utcnow()).astimezone(LOCAL_TZ).date()
-
-
 def uk_date(day: date, today: date | None = None) -> str:
     """'Monday 3 November' — how people write dates here; the year only when it differs.
     Spelled out by hand so the server's locale cannot turn it into another language."""

@@ -177,12 +177,16 @@ def loans():
 @bp.post("/loans/reminders")
 def send_reminders():
     config = current_app.config
+    sender = notifier.notifier_from_config(config)
     summary = reminders.send_reminders(
-        get_db(), notifier.notifier_from_config(config), current_user.actor, lending.today(),
+        get_db(), sender, current_user.actor, lending.today(),
         config["SERVICE_NAME"], config["SERVICE_PHONE"])
     flash(f"Reminders sent: {summary.sent}. Failed: {summary.failed}. "
           f"Reminded recently, so skipped: {summary.skipped}. "
           f"To phone or write to: {summary.need_call}.")
+    if isinstance(sender, notifier.OutboxNotifier):
+        flash("Text and email are not set up yet (SMTP or GOV.UK Notify), so nothing "
+              "actually left Doorstep. Ask your administrator.")
     return redirect(url_for("staff.loans"), 303)
 
 

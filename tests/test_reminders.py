@@ -614,8 +614,8 @@ def test_outbox_keeps_only_the_newest():
     assert outbox.send_email(Message("a@b.example", "", "")) == Receipt("outbox-4")
 
 
+
 def test_uk_dates():
     assert reminders.uk_date(date(2025, 11, 3)) == "Monday 3 November"
     assert reminders.uk_date(date(2026, 1, 1), today=date(2025, 12, 30)) == \
         "Thursday 1 January 2026"
-    assert reminders.local_today(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == date(2026, 7, 1)

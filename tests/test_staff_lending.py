@@ -198,3 +198,16 @@ def test_status_changes_and_wipe_confirmation(staff_client, device, db):
     assert lending.get_device(db, device)["status"] == "available"
     history = staff_client.get(f"/staff/devices/{device}").get_data(as_text=True)
     assert "reason: Cracked screen" in history and "wipe confirmed" in history
+
+
+def test_reminders_from_the_loans_page_and_the_command(app, staff_client, db, device):
+    borrower = lending.add_borrower(db, ACTOR, {"name": "Dev", "contact_kind": "email",
+                                                "contact": "dev@example.org"})
+    lending.check_out(db, ACTOR, device, borrower_id=borrower, due_on="2020-01-01",
+                      imported=True)
+    page = staff_client.post("/staff/loans/reminders", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "Reminders sent: 1." in html and "nothing actually left Doorstep" in html
+    assert db["loan_reminders"].count == 1
+    result = app.test_cli_runner().invoke(args=["send-reminders"])
+    assert "sent 0, failed 0, skipped 1" in result.output  # reminded already this week

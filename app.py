@@ -23,6 +23,7 @@ DEFAULTS = {
     "QUEUE_POLL_SECONDS": 3,
     "KIOSK_POLL_SECONDS": 10,
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the (server-side) session
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # no request body bigger than this, anywhere
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
 }

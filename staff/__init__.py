@@ -9,6 +9,7 @@ bp.before_request(require_role("staff"))
 
 from staff import (  # noqa: E402,F401  (routes register on bp)
     devices,
+    imports,
     kiosks,
     labels,
     loans,

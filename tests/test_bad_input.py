@@ -44,6 +44,14 @@ TOO_LONG_80 = "Please use 80 characters or fewer."
 IMEI = "That does not look like an IMEI (15 digits). Check the digits and try again."
 BAD_DAY = "Please give the date as year-month-day, for example 2026-12-24."
 SIGN = "Please ask the borrower to sign in the box."
+IMPORT_NO_FILE = "Please choose a CSV file to upload."
+IMPORT_KIND = "Please choose the kind of device for rows whose kind we cannot tell."
+IMPORT_AGAIN = "The file did not come through. Please upload it again."
+IMPORT_CR_ONLY = ("This file ends its lines the old Mac way (CR only), so we cannot tell its "
+                  "rows apart safely. In your spreadsheet choose Save As → “CSV UTF-8 (Comma "
+                  "delimited)” and upload that.")
+IMPORT_NO_NAME = ("We could not find a name column (First Name, Last Name, Full Name or "
+                  "Username) in the first row.")
 
 
 @dataclass(frozen=True)
@@ -411,6 +419,21 @@ CASES = [
          {"scan": "This device is not out on loan. Please give it to a member of staff."},
          status=422),
     Case("public-device-html", "anon", "GET", "/d/%3Cscript%3E", status=404),
+    # ---- staff: CSV import (staff/imports.py) ---------------------------------------------
+    Case("import-devices-no-file", "staff", "POST", "/staff/import/devices/preview",
+         {"default_kind": "laptop"}, {"devices_file": IMPORT_NO_FILE},
+         kept=(("selected", "laptop"),), status=422),
+    Case("import-devices-kind-html", "staff", "POST", "/staff/import/devices/preview",
+         {"default_kind": HTML}, {"devices_file": IMPORT_NO_FILE, "default_kind": IMPORT_KIND},
+         status=422),
+    Case("import-borrowers-no-file", "staff", "POST", "/staff/import/borrowers/preview", {},
+         {"borrowers_file": IMPORT_NO_FILE}, status=422),
+    Case("import-devices-confirm-empty", "staff", "POST", "/staff/import/devices",
+         {"default_kind": "tablet"}, {"devices_file": IMPORT_AGAIN}, status=422),
+    Case("import-borrowers-confirm-cr-only", "staff", "POST", "/staff/import/borrowers",
+         {"csv": "First Name\rAl\r"}, {"borrowers_file": IMPORT_CR_ONLY}, status=422),
+    Case("import-borrowers-confirm-not-utf8", "staff", "POST", "/staff/import/borrowers",
+         b"csv=%FF%FE", {"borrowers_file": IMPORT_NO_NAME}, status=422, content_type=FORM),
 ]
 
 
@@ -517,7 +540,9 @@ def test_every_form_is_covered():
                  ("POST", "/staff/partners/{partner}/lend"), ("POST", "/staff/labels"),
                  ("POST", "/staff/labels/offsets"), ("GET", "/staff/labels/calibration.pdf"),
                  ("POST", "/staff/agreement"), ("POST", "/staff/loans/{loan}/contact"),
-                 ("POST", "/kiosk/return")]:
+                 ("POST", "/kiosk/return"), ("POST", "/staff/import/devices/preview"),
+                 ("POST", "/staff/import/borrowers/preview"), ("POST", "/staff/import/devices"),
+                 ("POST", "/staff/import/borrowers")]:
         assert form in covered, form
 
 

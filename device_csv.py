@@ -365,6 +365,24 @@ def _cells(number: int, cells: list[str], width: int, row: Row) -> list[str] | N
     return [unguard(c) for c in cells] + [""] * max(0, width - len(cells))
 
 
+def _checked_rows(records, index: dict, preview):
+    """Each non-blank record as (Row, get) where `get(key)` reads a mapped column; rows that
+    do not fit the header are listed in the preview with their error and not yielded."""
+    for number, raw, width in records:
+        row = Row(number)
+        cells = _cells(number, raw, width, row)
+        if cells is None:
+            continue
+        preview.rows.append(row)
+        if row.errors:
+            continue
+
+        def get(key, cells=cells):
+            return cells[index[key]] if key in index else ""
+
+        yield row, get
+
+
 # ---------------------------------------------------------------- dates
 
 
@@ -645,18 +663,7 @@ def preview_devices(db, text: str, default_kind: str, now: datetime | None = Non
     partners = {" ".join(p["name"].split()).casefold(): p["id"] for p in db["partners"].rows}
     tags: dict[str, int] = {}
     new_people: dict[tuple, int] = {}
-    for number, raw, width in records:
-        row = Row(number)
-        cells = _cells(number, raw, width, row)
-        if cells is None:
-            continue
-        preview.rows.append(row)
-        if row.errors:
-            continue
-
-        def get(key, cells=cells):
-            return cells[index[key]] if key in index else ""
-
+    for row, get in _checked_rows(records, index, preview):
         _device_row(db, get, headers, kinds, default_kind, venues, now, row, people,
                     partners, tags, new_people)
     _number_blank_tags(db, preview, kinds, tags)
@@ -821,18 +828,7 @@ def preview_borrowers(db, text: str) -> Preview:
         return preview
     existing = _existing_borrowers(db)
     seen: dict[tuple, int] = {}
-    for number, raw, width in records:
-        row = Row(number)
-        cells = _cells(number, raw, width, row)
-        if cells is None:
-            continue
-        preview.rows.append(row)
-        if row.errors:
-            continue
-
-        def get(key, cells=cells):
-            return cells[index[key]] if key in index else ""
-
+    for row, get in _checked_rows(records, index, preview):
         name, from_username = _person_name(get)
         if from_username:
             row.warnings.append(f"No name is given, so we use the username “{name}” as "

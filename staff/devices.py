@@ -1,11 +1,11 @@
 """Devices in the lending library: the list, adding and editing, status changes, history."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import lending
 from db import get_db
-from staff import bp
+from staff import bp, or_404
 from validation import InvalidInput
 
 DEVICE_FORM_FIELDS = [f for f in lending.DEVICE_FIELDS if f not in ("accessories", "status")]
@@ -27,13 +27,6 @@ def _device_form() -> dict:
     form["accessories"] = request.form.getlist("accessories")
     form["status"] = request.form.get("status", "available")
     return form
-
-
-def _device_or_404(device_id):
-    device = lending.get_device(get_db(), device_id)
-    if device is None:
-        abort(404)
-    return device
 
 
 @bp.get("/devices")
@@ -64,14 +57,14 @@ def add_device():
         device_id = lending.add_device(get_db(), current_user.actor, form)
     except InvalidInput as e:
         return _edit_page(form, e.errors, status=422)
-    device = lending.get_device(get_db(), device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     flash(f"Added {device['asset_tag']}. Print its label from the device list.")
     return redirect(url_for("staff.device", device_id=device_id), 303)
 
 
 def _show(device_id, errors=None, form=None, status=200):
     db = get_db()
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     return render_template(
         "staff/devices/show.html", device=device, loan=lending.open_loan(db, device_id),
         loans=lending.device_loans(db, device_id),
@@ -88,7 +81,7 @@ def device(device_id):
 
 @bp.get("/devices/<int:device_id>/edit")
 def edit_device(device_id):
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     form = {f: device[f] or "" for f in DEVICE_FORM_FIELDS}
     form["accessories"] = lending.json.loads(device["accessories"])
     return _edit_page(form, {}, device)
@@ -96,7 +89,7 @@ def edit_device(device_id):
 
 @bp.post("/devices/<int:device_id>/edit")
 def update_device(device_id):
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     form = _device_form()
     try:
         lending.update_device(get_db(), current_user.actor, device_id, form)
@@ -108,7 +101,7 @@ def update_device(device_id):
 
 @bp.post("/devices/<int:device_id>/status")
 def device_status(device_id):
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     form = {"status": request.form.get("status", ""), "reason": request.form.get("reason", "")}
     try:
         lending.set_status(get_db(), current_user.actor, device_id, form["status"],
@@ -121,7 +114,7 @@ def device_status(device_id):
 
 @bp.post("/devices/<int:device_id>/wipe")
 def confirm_wipe(device_id):
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     try:
         lending.confirm_wipe(get_db(), current_user.actor, device_id,
                              request.form.get("confirm") == "yes")

@@ -1,24 +1,16 @@
 """Lending at the desk: scan a device, check it out with a signature, check it back in
 through its checklist; the loan list with overdues and reminders; the loan agreement."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import lending
 import notifier
 import reminders
-from db import get_db, parse_id
+from db import get_db
 from help_desk import new_request_id
-from staff import bp
+from staff import bp, or_404
 from validation import InvalidInput
-
-
-def _device_or_404(device_id):
-    device = lending.get_device(get_db(), device_id)
-    if device is None:
-        abort(404)
-    return device
-
 
 # ---------------------------------------------------------------- scan to act
 
@@ -73,7 +65,7 @@ def _check_out_page(device, form, errors, status=200):
 @bp.get("/devices/<int:device_id>/check-out")
 def check_out(device_id):
     db = get_db()
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     if device["status"] != "available":
         flash(f"{device['asset_tag']} is {lending.STATUSES[device['status']].lower()}, "
               "so it cannot be lent now.")
@@ -93,7 +85,7 @@ def check_out(device_id):
 @bp.post("/devices/<int:device_id>/check-out")
 def lend_device(device_id):
     db = get_db()
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     form = {k: request.form.get(k, "") for k in (
         "who", "borrower_id", "partner_id", "due_on", "venue", "signature", "request_id",
         *BORROWER_FIELDS)}
@@ -132,7 +124,7 @@ def _check_in_page(device, form, errors, status=200):
 
 @bp.get("/devices/<int:device_id>/check-in")
 def check_in(device_id):
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     if lending.open_loan(get_db(), device_id) is None:
         flash(f"{device['asset_tag']} is not on loan, so there is nothing to check in.")
         return redirect(url_for("staff.device", device_id=device_id), 303)
@@ -141,7 +133,7 @@ def check_in(device_id):
 
 @bp.post("/devices/<int:device_id>/check-in")
 def return_device(device_id):
-    device = _device_or_404(device_id)
+    device = or_404(lending.get_device(get_db(), device_id))
     form = {"ticked": request.form.getlist("ok"), "notes": request.form.get("notes", "")}
     try:
         outcome = lending.check_in(get_db(), current_user.actor, device_id, form["ticked"],
@@ -205,9 +197,7 @@ def note_contact(loan_id):
 @bp.get("/loans/<int:loan_id>")
 def loan(loan_id):
     db = get_db()
-    row = lending.get_loan(db, parse_id(loan_id))
-    if row is None:
-        abort(404)
+    row = or_404(lending.get_loan(db, loan_id))
     agreement = db["loan_agreements"].get(row["agreement_id"]) if row["agreement_id"] else None
     sent = list(db["loan_reminders"].rows_where("loan_id = ?", [loan_id], order_by="id"))
     return render_template("staff/loans/show.html", loan=row, agreement=agreement,

@@ -1,13 +1,13 @@
 """Partner organisations (the Digital Community Partnership) and bulk lending to them:
 scan one device after another without leaving the page."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import lending
 from db import get_db
 from htmx import render
-from staff import bp
+from staff import bp, or_404
 from validation import InvalidInput
 
 PARTNER_FIELDS = ("name", "contact_name", "phone", "email", "notes")
@@ -42,16 +42,9 @@ def _partner_page(partner, form, errors, message=None, status=200):
                   venues=list(db["venues"].rows_where("active = 1", order_by="name")))
 
 
-def _partner_or_404(partner_id):
-    partner = lending.get_partner(get_db(), partner_id)
-    if partner is None:
-        abort(404)
-    return partner
-
-
 @bp.get("/partners/<int:partner_id>")
 def partner(partner_id):
-    partner = _partner_or_404(partner_id)
+    partner = or_404(lending.get_partner(get_db(), partner_id))
     due = lending.today() + lending.timedelta(days=lending.PARTNER_LOAN_DAYS)
     return _partner_page(partner, {"due_on": due.isoformat(),
                                    "venue": str(current_user.venue_id or "")}, {})
@@ -61,7 +54,7 @@ def partner(partner_id):
 def lend_to_partner(partner_id):
     """One scan, one loan; the page (or the htmx fragment) shows the growing list."""
     db = get_db()
-    partner = _partner_or_404(partner_id)
+    partner = or_404(lending.get_partner(get_db(), partner_id))
     form = {k: request.form.get(k, "") for k in ("scan", "due_on", "venue")}
     try:
         device = lending.resolve_scan(db, form["scan"])

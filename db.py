@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 import sqlite_utils
-from flask import current_app, g
+from flask import abort, current_app, g
 from flask.cli import with_appcontext
 
 import migrations
@@ -44,6 +44,13 @@ def connect(path: str | Path) -> sqlite_utils.Database:
 def first(rows) -> dict | None:
     """The first row of a query or `rows_where`, or None when there is none."""
     return next(iter(rows), None)
+
+
+def or_404(row: dict | None) -> dict:
+    """The row a URL names, or the not-found page when there is no such row."""
+    if row is None:
+        abort(404)
+    return row
 
 
 def get_db() -> sqlite_utils.Database:

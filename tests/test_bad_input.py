@@ -419,6 +419,15 @@ CASES = [
          {"scan": "This device is not out on loan. Please give it to a member of staff."},
          status=422),
     Case("public-device-html", "anon", "GET", "/d/%3Cscript%3E", status=404),
+    Case("volunteer-scan-learner-card", "volunteer", "POST", "/volunteer/scan",
+         {"scan": "/l/abc"}, {"scan": LEARNER_CARD}, status=422),
+    Case("volunteer-check-out-no-signature", "volunteer", "POST",
+         "/volunteer/devices/{free}/check-out",
+         {"who": "resident", "name": HTML, "due_on": DUE}, {"signature": SIGN},
+         kept=(("value", HTML),), status=422),
+    Case("volunteer-check-in-problem-no-note", "volunteer", "POST",
+         "/volunteer/devices/{out}/check-in", {"ok": ["reset"]},
+         {"notes": "Please say what is wrong, so it can be repaired."}, status=422),
     # ---- staff: CSV import (staff/imports.py) ---------------------------------------------
     Case("import-devices-no-file", "staff", "POST", "/staff/import/devices/preview",
          {"default_kind": "laptop"}, {"devices_file": IMPORT_NO_FILE},
@@ -542,7 +551,9 @@ def test_every_form_is_covered():
                  ("POST", "/staff/agreement"), ("POST", "/staff/loans/{loan}/contact"),
                  ("POST", "/kiosk/return"), ("POST", "/staff/import/devices/preview"),
                  ("POST", "/staff/import/borrowers/preview"), ("POST", "/staff/import/devices"),
-                 ("POST", "/staff/import/borrowers")]:
+                 ("POST", "/staff/import/borrowers"), ("POST", "/volunteer/scan"),
+                 ("POST", "/volunteer/devices/{free}/check-out"),
+                 ("POST", "/volunteer/devices/{out}/check-in")]:
         assert form in covered, form
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import desk
 import help_desk
 from audit import utcnow
 from auth import require_role
@@ -13,6 +14,7 @@ from htmx import render
 
 bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 bp.before_request(require_role("volunteer"))
+desk.register(bp)  # lend and take back devices at a tea party, as staff do at the desk
 
 MINUTE_CHOICES = (5, 10, 15, 20, 30, 45)
 NOT_IN_QUEUE = "That ticket is not in this venue's queue any more."

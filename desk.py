@@ -1,0 +1,176 @@
+"""Scan, lend and take back: the same screens for staff at the desk and for volunteers on a
+tablet at a tea party. `register(bp)` adds them to a blueprint, which keeps its own sign-in
+guard; the screens follow the blueprint's look and send people back to its own pages."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import lending
+from db import get_db, or_404
+from help_desk import new_request_id
+from validation import InvalidInput
+
+ROUTES = [
+    ("/scan", "scan", ["GET"]),
+    ("/scan", "scan_device", ["POST"]),
+    ("/devices/<int:device_id>/check-out", "check_out", ["GET"]),
+    ("/devices/<int:device_id>/check-out", "lend_device", ["POST"]),
+    ("/devices/<int:device_id>/check-in", "check_in", ["GET"]),
+    ("/devices/<int:device_id>/check-in", "return_device", ["POST"]),
+]
+
+
+def register(bp) -> None:
+    for rule, name, methods in ROUTES:
+        bp.add_url_rule(rule, name, globals()[name], methods=methods)
+
+
+def _render(template, status=200, **context):
+    area = request.blueprint
+    return render_template(template, area=area, base=f"{area}/base.html", **context), status
+
+
+def _done(device_id):
+    """Where a person goes once the device is dealt with: staff to its record, volunteers
+    back to the scan box for the next one (the record is a staff page)."""
+    if request.blueprint == "staff":
+        return redirect(url_for("staff.device", device_id=device_id), 303)
+    return redirect(url_for(f"{request.blueprint}.scan"), 303)
+
+
+def _device(device_id):
+    return or_404(lending.get_device(get_db(), device_id))
+
+
+# ---------------------------------------------------------------- scan to act
+
+
+def _scan_page(form, errors, status=200):
+    return _render("desk/scan.html", status, form=form, errors=errors)
+
+
+def scan():
+    return _scan_page({"scan": ""}, {})
+
+
+def scan_device():
+    """Straight to the one obvious action: check in if on loan, check out if available."""
+    text = request.form.get("scan", "")
+    try:
+        device = lending.resolve_scan(get_db(), text)
+    except InvalidInput as e:
+        return _scan_page({"scan": text}, e.errors, 422)
+    action = lending.next_action(get_db(), device)
+    if action == "check_out":
+        return redirect(url_for(f"{request.blueprint}.check_out", device_id=device["id"]), 303)
+    if action == "check_in":
+        return redirect(url_for(f"{request.blueprint}.check_in", device_id=device["id"]), 303)
+    flash(f"{device['asset_tag']} is {lending.STATUSES[device['status']].lower()}, "
+          "so it cannot be lent or checked in.")
+    return _done(device["id"])
+
+
+# ---------------------------------------------------------------- check-out
+
+
+BORROWER_FIELDS = ("name", "contact_kind", "contact", "library_card")
+
+
+def _check_out_page(device, form, errors, status=200):
+    db = get_db()
+    borrower = lending.get_borrower(db, form.get("borrower_id"))
+    query = request.args.get("q", "").strip()
+    return _render(
+        "desk/check_out.html", status, device=device, form=form, errors=errors,
+        borrower=borrower, matches=lending.find_borrowers(db, query), query=query,
+        partners=lending.partners(db), agreement=lending.current_agreement(db),
+        contact_kinds=lending.CONTACT_KINDS,
+        venues=list(db["venues"].rows_where("active = 1", order_by="name")),
+        accessories=lending.ACCESSORIES,
+        bundle=lending.json.loads(device["accessories"]))
+
+
+def check_out(device_id):
+    db = get_db()
+    device = _device(device_id)
+    if device["status"] != "available":
+        flash(f"{device['asset_tag']} is {lending.STATUSES[device['status']].lower()}, "
+              "so it cannot be lent now.")
+        return _done(device_id)
+    form = {
+        "who": "partner" if request.args.get("partner_id") else "resident",
+        "borrower_id": request.args.get("borrower", ""),
+        "partner_id": request.args.get("partner_id", ""),
+        "due_on": lending.default_due(db, device).isoformat(),
+        "venue": str(current_user.venue_id or device["home_venue_id"] or ""),
+        "contact_kind": "mobile",
+        "request_id": new_request_id(),
+    }
+    return _check_out_page(device, form, {})
+
+
+def lend_device(device_id):
+    db = get_db()
+    device = _device(device_id)
+    form = {k: request.form.get(k, "") for k in (
+        "who", "borrower_id", "partner_id", "due_on", "venue", "signature", "request_id",
+        *BORROWER_FIELDS)}
+    resident = form["who"] != "partner"
+    try:
+        lending.check_out(
+            db, current_user.actor, device_id,
+            borrower_id=form["borrower_id"] if resident else None,
+            new_borrower=form if resident and not form["borrower_id"] else None,
+            partner_id=None if resident else (form["partner_id"] or None),
+            due_on=form["due_on"], venue_id=form["venue"], signature=form["signature"],
+            request_id=form["request_id"] or None)
+    except InvalidInput as e:
+        errors = dict(e.errors)
+        if not resident and "borrower" in errors:
+            del errors["borrower"]
+            errors["partner_id"] = "Please choose the partner organisation."
+        return _check_out_page(device, form, errors, 422)
+    except lending.Conflict as e:
+        flash(str(e))
+        return _done(device_id)
+    flash(f"{device['asset_tag']} is on loan until {form['due_on']}.")
+    return _done(device_id)
+
+
+# ---------------------------------------------------------------- check-in
+
+
+def _check_in_page(device, form, errors, status=200):
+    db = get_db()
+    return _render(
+        "desk/check_in.html", status, device=device, loan=lending.open_loan(db, device["id"]),
+        checklist=lending.checklist_for(db, device), form=form, errors=errors,
+        accessories=lending.ACCESSORIES)
+
+
+def check_in(device_id):
+    device = _device(device_id)
+    if lending.open_loan(get_db(), device_id) is None:
+        flash(f"{device['asset_tag']} is not on loan, so there is nothing to check in.")
+        return _done(device_id)
+    return _check_in_page(device, {"ticked": [], "notes": ""}, {})
+
+
+def return_device(device_id):
+    device = _device(device_id)
+    form = {"ticked": request.form.getlist("ok"), "notes": request.form.get("notes", "")}
+    try:
+        outcome = lending.check_in(get_db(), current_user.actor, device_id, form["ticked"],
+                                   form["notes"], current_user.venue_id)
+    except InvalidInput as e:
+        if "scan" in e.errors:
+            flash(e.errors["scan"])
+            return _done(device_id)
+        return _check_in_page(device, form, e.errors, 422)
+    flash({
+        "available": f"{device['asset_tag']} is checked in and available to lend.",
+        "being_wiped": f"{device['asset_tag']} is checked in. It needs a factory reset "
+                       "before it can be lent again.",
+        "in_repair": f"{device['asset_tag']} is checked in and sent to repair.",
+    }[outcome])
+    return _done(device_id)

@@ -3,6 +3,7 @@
 import pytest
 
 import help_desk
+import lending
 from audit import Actor
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -17,9 +18,11 @@ def ticket(db, venue):
 
 
 @pytest.fixture
-def htmx_urls(ticket, volunteer_client, staff_client, kiosk_client):
+def htmx_urls(db, ticket, volunteer_client, staff_client, kiosk_client):
     """(client, url, what the fragment must show) for every URL that htmx polls or swaps."""
+    partner = lending.add_partner(db, Actor(None, "test"), {"name": "Wigan Age UK"})
     return [
+        (staff_client, f"/staff/partners/{partner}", "0 devices out with Wigan Age UK"),
         (volunteer_client, "/volunteer/", "Waiting at Wigan Library (2)"),
         (staff_client, "/staff/", 'id="fig-total">2<'),
         (kiosk_client, "/kiosk/display", "2 waiting"),

@@ -796,7 +796,7 @@ def apply_devices(db, actor: Actor, text: str, default_kind: str,
                 holder = {"borrower_id": made[loan["new_key"]]}
             lending.check_out(db, actor, device_id, **holder, due_on=loan["due_on"],
                               venue_id=row.plan["device"]["home_venue_id"], signature=None,
-                              imported=True, now=loan["out_at"] or now)
+                              imported=True, out_at=loan["out_at"], now=now)
             loans += 1
         counts = preview.counts
         result = Result(written=counts["ready"], skipped=counts["skipped"], loans=loans,

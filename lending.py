@@ -602,13 +602,14 @@ def default_due(db, device: dict, now: datetime | None = None) -> date:
 
 def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=None,
               partner_id=None, due_on=None, venue_id=None, signature=None, request_id=None,
-              imported=False, now: datetime | None = None) -> int:
+              imported=False, out_at: datetime | None = None,
+              now: datetime | None = None) -> int:
     """Lend an available device to one resident (who signs) or one partner organisation.
 
     `new_borrower` (a borrower form) adds the resident in the same transaction, so a loan
     that fails leaves no stray borrower. A repeated `request_id` returns the loan already
     made, so a double tap lends once. `imported` loans come from another system's records:
-    they carry no signature and may already be past due.
+    they carry no signature, may already be past due, and keep their own `out_at`.
     """
     now = now or utcnow()
     errors = {}
@@ -652,7 +653,7 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
             "borrower_id": borrower["id"] if borrower else None,
             "partner_id": partner["id"] if partner else None,
             "venue_id": venue_id,
-            "out_at": stamp(now),
+            "out_at": stamp(out_at if imported and out_at else now),
             "due_on": due,
             "out_by": actor.id,
             "agreement_id": current_agreement(db)["id"],

@@ -12,7 +12,7 @@ import pytest
 import db as dbmod
 import device_csv
 import lending
-from audit import Actor
+from audit import Actor, stamp
 from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -344,6 +344,10 @@ def test_loans_take_their_dates_from_the_file(db, actor):
     assert (bob["out_at"], bob["due_on"]) == ("2026-10-01T08:15:00+00:00", "2026-10-20")
     assert (bob["contact_kind"], bob["contact"]) == ("landline", "01942123456")
     assert db["devices"].count == 2
+    # The audit says when the import happened, not when the loan began.
+    audit = db.execute("select at from audit_log where action = 'loan.check_out' "
+                       "and row_id = ?", [str(ann["id"])]).fetchone()[0]
+    assert audit == stamp(NOW)
 
 
 # ---------------------------------------------------------------- malformed rows

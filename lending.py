@@ -688,6 +688,22 @@ def self_return(db, actor: Actor, device_id, venue_id, now: datetime | None = No
     return dict(loan, **change)
 
 
+def undo_self_return(db, actor: Actor, loan_id, now: datetime | None = None) -> dict:
+    """Staff could not find a device that was "given back" at a kiosk: the loan is open
+    and chased again. Anyone can type a tag at a kiosk, so this is the check on it."""
+    now = now or utcnow()
+    with write_transaction(db):
+        loan = get_loan(db, loan_id)
+        if loan is None or loan["closed_at"] or loan["returned_via"] != "kiosk":
+            raise InvalidInput({"loan": "That loan is not waiting for a check any more."})
+        change = {"returned_at": None, "returned_via": None, "return_venue_id": None}
+        db["loans"].update(loan["id"], change)
+        record(db, actor, "loan.self_return_undone", "loans", loan["id"],
+               before={"returned_at": loan["returned_at"]}, after={"returned_at": None},
+               now=now)
+    return loan
+
+
 def checklist_for(db, device: dict) -> dict[str, str]:
     items = json.loads(db["device_kinds"].get(device["kind"])["checklist"])
     if device.get("sim_iccid") and "sim" not in items:

@@ -53,6 +53,17 @@ def note_contact(loan_id):
     return redirect(url_for("staff.loans"), 303)
 
 
+@bp.post("/loans/<int:loan_id>/not-returned")
+def not_returned(loan_id):
+    try:
+        loan = lending.undo_self_return(get_db(), current_user.actor, loan_id)
+    except InvalidInput as e:
+        flash(e.errors["loan"])
+    else:
+        flash(f"{loan['asset_tag']} is back on the list of loans to chase.")
+    return redirect(url_for("staff.loans"), 303)
+
+
 @bp.get("/loans/<int:loan_id>")
 def loan(loan_id):
     db = get_db()

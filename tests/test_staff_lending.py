@@ -211,3 +211,16 @@ def test_reminders_from_the_loans_page_and_the_command(app, staff_client, db, de
     assert db["loan_reminders"].count == 1
     result = app.test_cli_runner().invoke(args=["send-reminders"])
     assert "sent 0, failed 0, skipped 1" in result.output  # reminded already this week
+
+
+def test_a_kiosk_return_that_never_arrived_is_chased_again(staff_client, kiosk_client, db,
+                                                           on_loan):
+    kiosk_client.post("/kiosk/return", data={"scan": "TAB-0001"})
+    loan = lending.open_loan(db, on_loan)
+    assert "TAB-0001 is not here" in staff_client.get("/staff/loans").get_data(as_text=True)
+    page = staff_client.post(f"/staff/loans/{loan['id']}/not-returned", follow_redirects=True)
+    assert "TAB-0001 is back on the list of loans to chase." in page.get_data(as_text=True)
+    assert lending.open_loan(db, on_loan)["returned_at"] is None
+    again = staff_client.post(f"/staff/loans/{loan['id']}/not-returned", follow_redirects=True)
+    assert "not waiting for a check any more" in again.get_data(as_text=True)
+    assert "loan.self_return_undone" in {r["action"] for r in db["audit_log"].rows}

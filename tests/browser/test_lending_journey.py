@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 import lending
 from tests.browser.conftest import SYSTEM, assert_accessible, register_kiosk, staff_sign_in
+from tests.test_device_csv import SAMPLES, needs_samples
 
 pytestmark = pytest.mark.browser
 
@@ -207,7 +208,8 @@ def test_lending_screens_pass_axe(browser, live_server, devices):
     staff_sign_in(page, base)
     for path in ("/staff/devices", f"/staff/devices/{devices[0]}", "/staff/scan",
                  f"/staff/devices/{devices[0]}/check-out", "/staff/loans", "/staff/partners",
-                 f"/staff/labels?device={devices[0]}", "/staff/devices/new"):
+                 f"/staff/labels?device={devices[0]}", "/staff/devices/new", "/staff/import",
+                 "/staff/devices/kinds", "/staff/agreement"):
         page.goto(base + path)
         assert_accessible(page)
 
@@ -260,3 +262,27 @@ def test_volunteer_tablet_scans_with_the_camera(playwright, browser_type_launch_
         assert_accessible(page)
     finally:
         browser.close()
+
+
+@needs_samples
+def test_import_the_snipe_it_sample_through_the_screens(browser, live_server, people):
+    base = live_server.url
+    page = browser.new_page()
+    staff_sign_in(page, base)
+    page.goto(base + "/staff/import")
+    page.get_by_label("Devices file (Snipe-IT assets CSV)").set_input_files(
+        str(SAMPLES / "assets-sample.csv"))
+    page.get_by_role("button", name="Check the devices file").click()
+    expect(page.get_by_role("button", name="Import 22 rows")).to_be_visible()
+    db = live_server.db()
+    assert db["devices"].count == 0  # the preview wrote nothing
+    db.conn.close()
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_label("Devices file (Snipe-IT assets CSV)").set_input_files(
+        str(SAMPLES / "assets-sample.csv"))
+    page.get_by_role("button", name="Check the devices file").click()
+    page.get_by_role("button", name="Import 22 rows").click()
+    expect(page.get_by_text(re.compile("Imported 22 devices"))).to_be_visible()
+    db = live_server.db()
+    assert db["devices"].count == 22 and db["loans"].count == 9
+    db.conn.close()

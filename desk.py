@@ -114,7 +114,7 @@ def lend_device(device_id):
     device = _device(device_id)
     form = {k: request.form.get(k, "") for k in (
         "who", "borrower_id", "partner_id", "due_on", "venue", "signature", "request_id",
-        *BORROWER_FIELDS)}
+        "in_person", *BORROWER_FIELDS)}
     resident = form["who"] != "partner"
     try:
         lending.check_out(
@@ -123,7 +123,7 @@ def lend_device(device_id):
             new_borrower=form if resident and not form["borrower_id"] else None,
             partner_id=None if resident else (form["partner_id"] or None),
             due_on=form["due_on"], venue_id=form["venue"], signature=form["signature"],
-            request_id=form["request_id"] or None)
+            agreed_in_person=form["in_person"] == "yes", request_id=form["request_id"] or None)
     except InvalidInput as e:
         errors = dict(e.errors)
         if not resident and "borrower" in errors:

@@ -601,10 +601,13 @@ def default_due(db, device: dict, now: datetime | None = None) -> date:
 
 
 def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=None,
-              partner_id=None, due_on=None, venue_id=None, signature=None, request_id=None,
-              imported=False, out_at: datetime | None = None,
-              now: datetime | None = None) -> int:
+              partner_id=None, due_on=None, venue_id=None, signature=None,
+              agreed_in_person=False, request_id=None, imported=False,
+              out_at: datetime | None = None, now: datetime | None = None) -> int:
     """Lend an available device to one resident (who signs) or one partner organisation.
+
+    A resident who cannot sign on a screen (a tremor, a stroke, poor sight) agrees aloud
+    after hearing the agreement: `agreed_in_person`, recorded with who lent the device.
 
     `new_borrower` (a borrower form) adds the resident in the same transaction, so a loan
     that fails leaves no stray borrower. A repeated `request_id` returns the loan already
@@ -630,8 +633,17 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
     if resident == (partner is not None):
         errors["borrower"] = "Please choose who is borrowing it."
     path = signature_path(signature)
-    if resident and path is None and not imported:
-        errors["signature"] = "Please ask the borrower to sign in the box."
+    if imported:
+        consent = "imported"
+    elif not resident:
+        consent = "partner"
+    elif path:
+        consent = "signed"
+    elif agreed_in_person:
+        consent = "in_person"
+    else:
+        errors["signature"] = ("Please ask the borrower to sign in the box, or tick that "
+                               "they agreed in person.")
     if errors:
         raise InvalidInput(errors)
     with write_transaction(db):
@@ -658,6 +670,7 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
             "out_by": actor.id,
             "agreement_id": current_agreement(db)["id"],
             "signature": path,
+            "consent": consent,
             "accessories": device["accessories"],
             "request_id": request_id,
         }

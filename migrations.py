@@ -252,6 +252,8 @@ def m003_lending(db):
             out_by INTEGER REFERENCES users(id),
             agreement_id INTEGER REFERENCES loan_agreements(id),
             signature TEXT,
+            consent TEXT NOT NULL CHECK (consent IN ('signed', 'in_person', 'partner',
+                                                     'imported')),
             accessories TEXT NOT NULL DEFAULT '[]',
             returned_at TEXT,
             returned_via TEXT CHECK (returned_via IN ('kiosk', 'desk')),

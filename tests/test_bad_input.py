@@ -43,7 +43,8 @@ LEARNER_CARD = "That is a learner card, not a device. Scan the QR label on the d
 TOO_LONG_80 = "Please use 80 characters or fewer."
 IMEI = "That does not look like an IMEI (15 digits). Check the digits and try again."
 BAD_DAY = "Please give the date as year-month-day, for example 2026-12-24."
-SIGN = "Please ask the borrower to sign in the box."
+SIGN = ("Please ask the borrower to sign in the box, or tick that they agreed in "
+        "person.")
 IMPORT_NO_FILE = "Please choose a CSV file to upload."
 IMPORT_KIND = "Please choose the kind of device for rows whose kind we cannot tell."
 IMPORT_AGAIN = "The file did not come through. Please upload it again."

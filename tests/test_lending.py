@@ -206,7 +206,7 @@ def test_the_database_refuses_a_second_open_loan(db):
     lend(db, device_id, borrower)
     with pytest.raises(dbmod.sqlite3.IntegrityError):
         db["loans"].insert({"device_id": device_id, "borrower_id": borrower,
-                            "out_at": "x", "due_on": "2027-01-01"})
+                            "out_at": "x", "due_on": "2027-01-01", "consent": "signed"})
 
 
 def test_concurrent_check_outs_make_one_loan(app, db):

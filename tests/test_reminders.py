@@ -68,7 +68,8 @@ class Lending:
             borrower = self.borrower()
         device = self.device(kind)
         row = {"device_id": device, "borrower_id": borrower, "partner_id": partner,
-               "venue_id": self.venue, "out_at": CREATED, "due_on": due_on.isoformat()}
+               "venue_id": self.venue, "out_at": CREATED, "due_on": due_on.isoformat(),
+               "consent": "partner" if partner else "signed"}
         row.update(extra)
         loan_id = self.db["loans"].insert(row).last_pk
         return loan_id

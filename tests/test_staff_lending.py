@@ -85,6 +85,16 @@ def test_check_out_without_signature_writes_nothing(staff_client, device, db):
     assert db["borrowers"].count == 0 and db["loans"].count == 0
 
 
+def test_a_borrower_who_cannot_sign_agrees_in_person(staff_client, device, db):
+    done = staff_client.post(f"/staff/devices/{device}/check-out", data={
+        "who": "resident", "name": "Arthur", "due_on": DUE, "in_person": "yes"})
+    assert done.status_code == 303
+    loan = lending.open_loan(db, device)
+    assert (loan["consent"], loan["signature"]) == ("in_person", None)
+    page = staff_client.get(f"/staff/loans/{loan['id']}").get_data(as_text=True)
+    assert "heard the agreement and agreed in person" in page
+
+
 def test_returning_customer_is_found_by_name(staff_client, on_loan, db):
     other = lending.add_device(db, ACTOR, {"kind": "laptop"})
     page = staff_client.get(f"/staff/devices/{other}/check-out?q=marg").get_data(as_text=True)

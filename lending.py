@@ -701,6 +701,26 @@ def self_return(db, actor: Actor, device_id, venue_id, now: datetime | None = No
     return dict(loan, **change)
 
 
+def extend_loan(db, actor: Actor, loan_id, due_on, now: datetime | None = None) -> str:
+    """"If you need it longer, ask us": a new due date for a loan still out."""
+    now = now or utcnow()
+    errors = {}
+    due = parse_date(due_on, "due_on", errors, required=True, label="the new due date")
+    if due and not today(now) < date.fromisoformat(due) <= today(now) + timedelta(days=366):
+        errors["due_on"] = "The due date must be after today and within a year."
+    if errors:
+        raise InvalidInput(errors)
+    with write_transaction(db):
+        loan = get_loan(db, loan_id)
+        if loan is None or loan["closed_at"] or loan["returned_at"]:
+            raise InvalidInput({"due_on": "This loan is not out any more, so it cannot be "
+                                          "extended."})
+        db["loans"].update(loan["id"], {"due_on": due})
+        record(db, actor, "loan.extend", "loans", loan["id"], before={"due_on": loan["due_on"]},
+               after={"due_on": due}, now=now)
+    return due
+
+
 def undo_self_return(db, actor: Actor, loan_id, now: datetime | None = None) -> dict:
     """Staff could not find a device that was "given back" at a kiosk: the loan is open
     and chased again. Anyone can type a tag at a kiosk, so this is the check on it."""

@@ -64,8 +64,23 @@ def not_returned(loan_id):
     return redirect(url_for("staff.loans"), 303)
 
 
+@bp.post("/loans/<int:loan_id>/extend")
+def extend_loan(loan_id):
+    form = {"due_on": request.form.get("due_on", "")}
+    try:
+        due = lending.extend_loan(get_db(), current_user.actor, loan_id, form["due_on"])
+    except InvalidInput as e:
+        return _loan_page(loan_id, form, e.errors, 422)
+    flash(f"Now due back {due}.")
+    return redirect(url_for("staff.loan", loan_id=loan_id), 303)
+
+
 @bp.get("/loans/<int:loan_id>")
 def loan(loan_id):
+    return _loan_page(loan_id, {}, {})
+
+
+def _loan_page(loan_id, form, errors, status=200):
     db = get_db()
     row = or_404(lending.get_loan(db, loan_id))
     agreement = db["loan_agreements"].get(row["agreement_id"]) if row["agreement_id"] else None
@@ -76,7 +91,8 @@ def loan(loan_id):
                            checklist_labels=lending.CHECKLIST,
                            accessories=lending.ACCESSORIES,
                            bundle=lending.json.loads(row["accessories"]),
-                           results=lending.json.loads(row["checklist"] or "{}"))
+                           results=lending.json.loads(row["checklist"] or "{}"),
+                           form=form, errors=errors), status
 
 
 # ---------------------------------------------------------------- the loan agreement

@@ -234,3 +234,13 @@ def test_a_kiosk_return_that_never_arrived_is_chased_again(staff_client, kiosk_c
     again = staff_client.post(f"/staff/loans/{loan['id']}/not-returned", follow_redirects=True)
     assert "not waiting for a check any more" in again.get_data(as_text=True)
     assert "loan.self_return_undone" in {r["action"] for r in db["audit_log"].rows}
+
+
+def test_extending_a_loan(staff_client, db, on_loan):
+    loan = lending.open_loan(db, on_loan)
+    later = (lending.today() + timedelta(days=40)).isoformat()
+    done = staff_client.post(f"/staff/loans/{loan['id']}/extend", data={"due_on": later},
+                             follow_redirects=True)
+    assert f"Now due back {later}." in done.get_data(as_text=True)
+    assert lending.open_loan(db, on_loan)["due_on"] == later
+    assert "loan.extend" in {r["action"] for r in db["audit_log"].rows}

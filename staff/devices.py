@@ -1,5 +1,7 @@
 """Devices in the lending library: the list, adding and editing, status changes, history."""
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -35,7 +37,9 @@ def devices():
     form = {k: request.args.get(k, "").strip() for k in ("status", "kind", "q")}
     rows = lending.devices(db, form["status"] or None, form["kind"] or None, form["q"] or None)
     return render_template("staff/devices/list.html", rows=rows, form=form,
-                           today=lending.today().isoformat(), **_choices(db))
+                           today=lending.today().isoformat(),
+                           sim_soon=(lending.today() + timedelta(days=30)).isoformat(),
+                           **_choices(db))
 
 
 def _edit_page(form, errors, device=None, status=200):

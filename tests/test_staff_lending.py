@@ -244,3 +244,11 @@ def test_extending_a_loan(staff_client, db, on_loan):
     assert f"Now due back {later}." in done.get_data(as_text=True)
     assert lending.open_loan(db, on_loan)["due_on"] == later
     assert "loan.extend" in {r["action"] for r in db["audit_log"].rows}
+
+
+def test_device_list_warns_when_sim_data_runs_out(staff_client, db):
+    soon = (lending.today() + timedelta(days=10)).isoformat()
+    lending.add_device(db, ACTOR, {"kind": "mifi", "sim_network": "O2", "sim_expires": soon})
+    lending.add_device(db, ACTOR, {"kind": "mifi", "sim_expires": "2099-01-01"})
+    html = staff_client.get("/staff/devices").get_data(as_text=True)
+    assert f"SIM data ends {soon}" in html and "2099-01-01" not in html

@@ -16,6 +16,19 @@
     if (input) { input.value = button.dataset.value; input.focus(); }
   });
 
+  // Lending to a resident or a partner: show only the part of the form that applies.
+  document.querySelectorAll("input[name=who]").forEach(function (radio) {
+    var form = radio.form;
+    var show = function () {
+      var chosen = form.querySelector("input[name=who]:checked");
+      form.querySelectorAll("[data-who-for]").forEach(function (part) {
+        part.hidden = chosen && part.dataset.whoFor !== chosen.value;
+      });
+    };
+    radio.addEventListener("change", show);
+    show();
+  });
+
   // Kiosk idle reset: after data-idle-seconds without a touch, start again for the next person.
   var body = document.body;
   var idleSeconds = parseInt(body.dataset.idleSeconds || "0", 10);

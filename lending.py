@@ -400,7 +400,7 @@ def next_action(db, device: dict) -> str:
 # ---------------------------------------------------------------- people who borrow
 
 
-def validate_contact(kind_value, contact, errors) -> tuple[str, str | None]:
+def validate_contact(kind_value, contact, errors, field="contact") -> tuple[str, str | None]:
     kind_value = kind_value or "none"
     contact = " ".join(str(contact or "").split())
     if kind_value not in CONTACT_KINDS:
@@ -410,14 +410,14 @@ def validate_contact(kind_value, contact, errors) -> tuple[str, str | None]:
         return "none", None  # "leave blank for no contact"
     if kind_value == "email":
         if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}", contact) or len(contact) > 254:
-            errors["contact"] = "Please give an email address like name@example.com."
+            errors[field] = "Please give an email address like name@example.com."
         return kind_value, contact
     number = re.sub(r"[\s()-]", "", contact)
     if number.startswith("+44"):
         number = "0" + number[3:]
     pattern = r"07\d{9}" if kind_value == "mobile" else r"0\d{9,10}"
     if not re.fullmatch(pattern, number):
-        errors["contact"] = ("Please give a UK mobile number, like 07700 900123."
+        errors[field] = ("Please give a UK mobile number, like 07700 900123."
                              if kind_value == "mobile"
                              else "Please give a UK phone number, like 01942 123456.")
     return kind_value, number
@@ -473,13 +473,9 @@ def validate_partner(form: dict) -> dict:
                          label="the organisation's name"),
            "contact_name": _text(form.get("contact_name"), "contact_name", errors, max_len=60)}
     phone = str(form.get("phone") or "").strip()
-    row["phone"] = validate_contact("landline", phone, errors)[1] if phone else None
-    if "contact" in errors:
-        errors["phone"] = errors.pop("contact")
+    row["phone"] = validate_contact("landline", phone, errors, "phone")[1] if phone else None
     email = str(form.get("email") or "").strip()
-    row["email"] = validate_contact("email", email, errors)[1] if email else None
-    if "contact" in errors:
-        errors["email"] = errors.pop("contact")
+    row["email"] = validate_contact("email", email, errors, "email")[1] if email else None
     row["notes"] = _notes(form.get("notes"), "notes", errors)
     if errors:
         raise InvalidInput(errors)

@@ -105,7 +105,7 @@ class SmtpNotifier:
 class GovNotifySmsNotifier:
     """SMS (and, given an email template, email) through GOV.UK Notify.
 
-    The Notify templates hold a single placeholder, ((body)) — and ((subject)) for email —
+    The Notify templates hold a single personalisation field, ((body)) — and ((subject)) for email —
     so the wording stays in Doorstep, where it is tested. The client is made on first use,
     so a mistyped key shows up as a failed reminder, not as an app that will not start.
     """

@@ -1,6 +1,8 @@
 """The only place the schema changes. Add m00N_ functions; never edit an applied one."""
 
+import csv
 import json
+from pathlib import Path
 
 from sqlite_utils import Migrations
 
@@ -291,3 +293,191 @@ def m003_lending(db):
             offset_y REAL NOT NULL DEFAULT 0,
             updated_at TEXT
         )""")
+
+
+SKILLS_SEED = Path(__file__).parent / "data" / "essential-digital-skills-v1.csv"
+
+
+@doorstep()
+def m004_tea_parties(db):
+    """Venues' details, sessions (tea parties and drop-ins) with planned volunteer slots,
+    volunteers' sign-ins, DBS and training, learners with consent, Essential Digital
+    Skills tasks and progress, referrals, and council settings.
+
+    A session series is what staff plan ("every other Tuesday 2-4pm until July"); each
+    date is its own `sessions` row, so one date can be cancelled or given more slots,
+    and hours of support available are a plain sum over rows. Times are stored as UTC
+    stamps beside the local day, so durations are arithmetic and days are local.
+    """
+    db["venues"].add_column("postcode", str)
+    db["venues"].add_column("accessibility", str)
+    db.execute("""
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT,
+            updated_by INTEGER REFERENCES users(id)
+        )""")
+    db["settings"].insert({"key": "dbs_recheck_years", "value": "3"})
+    db.execute("""
+        CREATE TABLE session_series (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('tea_party', 'drop_in', 'course', 'other')),
+            venue_id INTEGER NOT NULL REFERENCES venues(id),
+            partner_id INTEGER REFERENCES partners(id),
+            repeat TEXT NOT NULL CHECK (repeat IN ('none', 'weekly', 'fortnightly',
+                                                   'monthly')),
+            first_day TEXT NOT NULL,
+            last_day TEXT NOT NULL,
+            starts TEXT NOT NULL,
+            ends TEXT NOT NULL,
+            volunteer_slots INTEGER NOT NULL DEFAULT 0 CHECK (volunteer_slots >= 0),
+            requires_dbs INTEGER NOT NULL DEFAULT 0,
+            description TEXT,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            CHECK (last_day >= first_day),
+            CHECK (ends > starts)
+        )""")
+    db.execute("""
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            series_id INTEGER NOT NULL REFERENCES session_series(id),
+            venue_id INTEGER NOT NULL REFERENCES venues(id),
+            partner_id INTEGER REFERENCES partners(id),
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            day TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            volunteer_slots INTEGER NOT NULL DEFAULT 0 CHECK (volunteer_slots >= 0),
+            requires_dbs INTEGER NOT NULL DEFAULT 0,
+            cancelled_at TEXT,
+            cancel_reason TEXT,
+            CHECK (ends_at > starts_at)
+        )""")
+    db.execute("CREATE INDEX idx_sessions_venue_day ON sessions(venue_id, day)")
+    db.execute("CREATE INDEX idx_sessions_day ON sessions(day)")
+    db.execute("CREATE INDEX idx_sessions_series ON sessions(series_id)")
+    db.execute("""
+        CREATE TABLE volunteer_shifts (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            signed_in_at TEXT NOT NULL,
+            signed_out_at TEXT,
+            closed_by TEXT CHECK (closed_by IN ('volunteer', 'session_end', 'staff')),
+            corrected_at TEXT,
+            corrected_by INTEGER REFERENCES users(id),
+            correction_reason TEXT,
+            request_id TEXT,
+            CHECK (signed_out_at IS NULL OR signed_out_at > signed_in_at)
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_shifts_one_open ON volunteer_shifts(user_id) "
+               "WHERE signed_out_at IS NULL")
+    db.execute("CREATE INDEX idx_shifts_user ON volunteer_shifts(user_id, signed_in_at)")
+    db.execute("CREATE INDEX idx_shifts_session ON volunteer_shifts(session_id)")
+    db.execute("""
+        CREATE TABLE volunteer_profiles (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            phone TEXT,
+            email TEXT,
+            dbs_certificate TEXT,
+            dbs_issued_on TEXT,
+            dbs_update_service INTEGER NOT NULL DEFAULT 0,
+            notes TEXT,
+            updated_at TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE volunteer_venues (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            venue_id INTEGER NOT NULL REFERENCES venues(id),
+            PRIMARY KEY (user_id, venue_id)
+        )""")
+    db.execute("""
+        CREATE TABLE volunteer_training (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            course TEXT NOT NULL,
+            completed_on TEXT NOT NULL,
+            expires_on TEXT,
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute("CREATE INDEX idx_training_user ON volunteer_training(user_id)")
+    db.execute("""
+        CREATE TABLE skill_tasks (
+            id INTEGER PRIMARY KEY,
+            framework TEXT NOT NULL,
+            area TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('foundation', 'life', 'work')),
+            code TEXT NOT NULL,
+            wording TEXT NOT NULL,
+            plain TEXT NOT NULL,
+            source TEXT,
+            position INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (framework, code)
+        )""")
+    with SKILLS_SEED.open(newline="", encoding="utf-8") as seed:
+        db["skill_tasks"].insert_all(
+            dict(row, position=i) for i, row in enumerate(csv.DictReader(seed)))
+    db.execute("""
+        CREATE TABLE learners (
+            id INTEGER PRIMARY KEY,
+            first_name TEXT NOT NULL,
+            birth_band TEXT,
+            postcode_district TEXT,
+            card_code TEXT NOT NULL,
+            consent_what TEXT NOT NULL,
+            consent_at TEXT NOT NULL,
+            consent_by INTEGER REFERENCES users(id),
+            contact_kind TEXT NOT NULL DEFAULT 'none'
+                CHECK (contact_kind IN ('mobile', 'email', 'landline', 'none')),
+            contact TEXT,
+            notes TEXT,
+            home_venue_id INTEGER REFERENCES venues(id),
+            request_id TEXT,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            updated_at TEXT
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_learners_card ON learners(card_code)")
+    db.execute("CREATE UNIQUE INDEX idx_learners_request ON learners(request_id) "
+               "WHERE request_id IS NOT NULL")
+    db.execute("CREATE INDEX idx_learners_name ON learners(first_name COLLATE NOCASE)")
+    db.execute("ALTER TABLE tickets ADD COLUMN learner_id INTEGER REFERENCES learners(id)")
+    db.execute("CREATE INDEX idx_tickets_learner ON tickets(learner_id)")
+    db.execute("""
+        CREATE TABLE skill_records (
+            id INTEGER PRIMARY KEY,
+            learner_id INTEGER NOT NULL REFERENCES learners(id),
+            task_id INTEGER NOT NULL REFERENCES skill_tasks(id),
+            level TEXT NOT NULL CHECK (level IN ('not_yet', 'with_help', 'on_own')),
+            observed_on TEXT NOT NULL,
+            observed_at TEXT NOT NULL,
+            volunteer_id INTEGER REFERENCES users(id),
+            venue_id INTEGER REFERENCES venues(id),
+            ticket_id INTEGER REFERENCES tickets(id)
+        )""")
+    db.execute("CREATE INDEX idx_skill_records_learner "
+               "ON skill_records(learner_id, task_id, observed_at)")
+    db.execute("CREATE INDEX idx_skill_records_ticket ON skill_records(ticket_id)")
+    db.execute("""
+        CREATE TABLE referrals (
+            id INTEGER PRIMARY KEY,
+            learner_id INTEGER NOT NULL REFERENCES learners(id),
+            kind TEXT NOT NULL CHECK (kind IN ('adult_learning', 'wellbeing', 'partner',
+                                               'device', 'sim')),
+            detail TEXT,
+            partner_id INTEGER REFERENCES partners(id),
+            status TEXT NOT NULL DEFAULT 'made'
+                CHECK (status IN ('made', 'taken_up', 'not_taken_up')),
+            made_on TEXT NOT NULL,
+            made_by INTEGER REFERENCES users(id),
+            status_on TEXT,
+            notes TEXT,
+            ticket_id INTEGER REFERENCES tickets(id)
+        )""")
+    db.execute("CREATE INDEX idx_referrals_learner ON referrals(learner_id)")

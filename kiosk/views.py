@@ -125,3 +125,6 @@ def returned():
                                errors=e.errors), 422
     return render_template("kiosk/returned.html", asset_tag=device["asset_tag"],
                            kind_label=device["kind_label"])
+
+
+from kiosk import whats_on  # noqa: E402,F401  (routes register on bp)

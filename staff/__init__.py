@@ -15,8 +15,12 @@ from staff import (  # noqa: E402,F401  (routes register on bp)
     imports,
     kiosks,
     labels,
+    learners,
     loans,
     partners,
     people,
+    sessions,
     tickets,
+    venues,
+    volunteers,
 )

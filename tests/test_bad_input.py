@@ -2,7 +2,6 @@
 nothing half-written. One table of cases; each names who sends it and what they should see."""
 
 import json
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,10 @@ import auth
 import help_desk
 import lending
 from audit import Actor
+from tests.bad_input import learners as learner_cases
+from tests.bad_input import tea_parties as tea_party_cases
+from tests.bad_input import volunteers as volunteer_cases
+from tests.bad_input.case import Case
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -53,22 +56,6 @@ IMPORT_CR_ONLY = ("This file ends its lines the old Mac way (CR only), so we can
                   "delimited)” and upload that.")
 IMPORT_NO_NAME = ("We could not find a name column (First Name, Last Name, Full Name or "
                   "Username) in the first row.")
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    who: str  # anon, kiosk, volunteer or staff
-    method: str
-    url: str  # may name {waiting}, {in_progress}, {elsewhere} tickets
-    data: dict | bytes | str | None = None  # "{venue}" as a value is the venue's id
-    errors: dict = field(default_factory=dict)  # field -> message shown next to it
-    message: str | None = None  # a message shown on the page (flash, heading)
-    kept: tuple = ()  # ("value" | "textarea" | "checked" | "selected", what was typed)
-    status: int | None = None  # the status of the final response, where it matters
-    follow: bool = False
-    twice: bool = False  # a double submit: the first may work, the second changes nothing
-    content_type: str | None = None
 
 
 def finish(**overrides):
@@ -455,6 +442,10 @@ CASES = [
 ]
 
 
+AREAS = (tea_party_cases, volunteer_cases, learner_cases)
+CASES += [case for area in AREAS for case in area.CASES]
+
+
 @pytest.fixture
 def world(db, venue, other_venue, staff, volunteer):
     """A waiting ticket (1), one Asha is helping (2), one at the other venue, and a kiosk."""
@@ -470,9 +461,13 @@ def world(db, venue, other_venue, staff, volunteer):
     borrower = lending.add_borrower(db, kiosk, {"name": "Mary"})
     loan = lending.check_out(db, kiosk, out, borrower_id=borrower, due_on="2020-01-01",
                              imported=True)
-    return {"waiting": waiting["id"], "in_progress": in_progress["id"],
-            "elsewhere": elsewhere["id"], "venue": venue, "out": out, "free": free,
-            "partner": partner, "loan": loan}
+    ids = {"waiting": waiting["id"], "in_progress": in_progress["id"],
+           "elsewhere": elsewhere["id"], "venue": venue, "out": out, "free": free,
+           "partner": partner, "loan": loan, "staff": staff, "volunteer": volunteer,
+           "other_venue": other_venue}
+    for area in AREAS:
+        area.extend_world(db, ids)
+    return ids
 
 
 def snapshot(db) -> dict:
@@ -564,7 +559,8 @@ def test_every_form_is_covered():
                  ("POST", "/staff/import/borrowers/preview"), ("POST", "/staff/import/devices"),
                  ("POST", "/staff/import/borrowers"), ("POST", "/volunteer/scan"),
                  ("POST", "/volunteer/devices/{free}/check-out"),
-                 ("POST", "/volunteer/devices/{out}/check-in")]:
+                 ("POST", "/volunteer/devices/{out}/check-in"),
+                 *(form for area in AREAS for form in area.FORMS)]:
         assert form in covered, form
 
 

@@ -10,7 +10,9 @@ import migrations
 
 TABLES = {"venues", "users", "user_sessions", "kiosks", "topics", "tickets", "ticket_topics",
           "audit_log", "device_kinds", "devices", "partners", "borrowers", "loan_agreements",
-          "loans", "loan_reminders", "label_offsets"}
+          "loans", "loan_reminders", "label_offsets", "settings", "session_series", "sessions",
+          "volunteer_shifts", "volunteer_profiles", "volunteer_venues", "volunteer_training",
+          "skill_tasks", "learners", "skill_records", "referrals"}
 ALL_MIGRATIONS = [m.name for m in migrations.doorstep.pending(sqlite_utils.Database(memory=True))]
 
 

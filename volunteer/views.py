@@ -158,3 +158,6 @@ def walk_in():
             return redirect(url_for("volunteer.index"), 303)
     return render_template("volunteer/walk_in.html", form=form, errors=errors,
                            topics=help_desk.topics(db)), (422 if errors else 200)
+
+
+from volunteer import learners, shifts  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,2 @@
+"""Learners, their Essential Digital Skills progress, learner cards and referrals.
+Rules only, no Flask."""

@@ -5,6 +5,7 @@ guard; the screens follow the blueprint's look and send people back to its own p
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import learners
 import lending
 from db import get_db, or_404
 from help_desk import new_request_id
@@ -54,12 +55,18 @@ def scan():
 
 
 def scan_device():
-    """Straight to the one obvious action: check in if on loan, check out if available."""
+    """Straight to the one obvious action: check in if on loan, check out if available.
+    A learner card scanned here opens that learner's page instead."""
     text = request.form.get("scan", "")
     try:
         device = lending.resolve_scan(get_db(), text)
     except InvalidInput as e:
-        return _scan_page({"scan": text}, e.errors, 422)
+        learner = learners.learner_by_card(get_db(), text)
+        if learner:
+            return redirect(url_for(f"{request.blueprint}.learner", learner_id=learner["id"]),
+                            303)
+        errors = {"scan": learners.UNKNOWN_CARD} if learners.is_card_url(text) else e.errors
+        return _scan_page({"scan": text}, errors, 422)
     action = lending.next_action(get_db(), device)
     if action == "check_out":
         return redirect(url_for(f"{request.blueprint}.check_out", device_id=device["id"]), 303)

@@ -334,6 +334,52 @@ def label_sheet_pdf(labels: list[Label], fmt: LabelFormat, service_name: str, se
     return out.getvalue()
 
 
+# --- learner cards --------------------------------------------------------------------------------
+
+CARD = LabelFormat("ID1", "Credit-card size (ID-1, 85.60 × 53.98 mm)", 85.60, 53.98, 85.60, 53.98,
+                   1, 1, 0.0, 0.0, 85.60, 53.98, False)
+CARD_MARGIN = 4.0  # mm: card printers and scissors both need room at the edge
+CARD_QR_MAX = 36.0  # mm across, leaving room for a name and a code that can be typed
+CODE_FONT = "Courier-Bold"  # fixed width: every character of the code stands apart
+
+
+def learner_card_pdf(card_code: str, first_name: str, url: str, service_name: str,
+                     service_phone: str) -> bytes:
+    """One credit-card-size page: a QR of `url` only (nothing personal in it) on the left;
+    to its right the first name, the code in groups of four (to type if scanning fails),
+    and the service's name and phone."""
+    fmt = CARD
+    c, out = _canvas(fmt, "Learner card", service_name)
+    n, _ = _qr(url)
+    height = fmt.page_height - 2 * CARD_MARGIN
+    module = min(height, CARD_QR_MAX) / n
+    qr_x = max(CARD_MARGIN, QUIET_ZONE * module)
+    _draw_qr(c, url, qr_x, (fmt.page_height - n * module) / 2, module, fmt.page_height)
+
+    text_x = qr_x + n * module + max(QUIET_ZONE * module, MARGIN)
+    width = (fmt.page_width - CARD_MARGIN - text_x) * mm
+    grouped = " ".join(card_code[i:i + 4] for i in range(0, len(card_code), 4))
+    name = _printable(first_name)
+    lines = [(TEXT_FONT, 7.0, "Learner card"),
+             (TAG_FONT, max(TEXT_MIN, _largest(name, TAG_FONT, width, 16.0)), name),
+             (TEXT_FONT, 6.5, "Card code"),
+             (CODE_FONT, max(TEXT_MIN, _largest(grouped, CODE_FONT, width, 13.0)), grouped)]
+    top = (fmt.page_height - CARD_MARGIN) * mm
+    for font, size, text in lines:
+        c.setFont(font, size)
+        c.drawString(text_x * mm, top - size * 0.95, _ellipsize(text, font, size, width))
+        top -= size * LEADING
+    room = top - CARD_MARGIN * mm - TEXT_MIN
+    size, service = _fit_service(_printable(service_name), _printable(service_phone), width,
+                                 room, 8.0)
+    c.setFont(TEXT_FONT, size)
+    for i, line in enumerate(reversed(service)):
+        c.drawString(text_x * mm, CARD_MARGIN * mm + i * size * LEADING + size * 0.25, line)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
 # --- calibration ----------------------------------------------------------------------------------
 
 def _ruler(c: Canvas, x: float, y: float, length: int, page_h: float) -> None:

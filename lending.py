@@ -361,6 +361,18 @@ def confirm_wipe(db, actor: Actor, device_id, confirmed, now: datetime | None = 
 # ---------------------------------------------------------------- scanning
 
 
+def scanned_path(text: str) -> list[str] | None:
+    """The path segments of a scanned URL or path ("https://x/d/TAB-1" → ["d", "TAB-1"]),
+    or None for bare text such as a typed tag."""
+    if "/" not in text:
+        return None
+    try:
+        path = urlsplit(text).path if "://" in text else text
+    except ValueError:  # e.g. "http://[" : a URL, but not one of ours
+        return []
+    return [p for p in path.split("/") if p]
+
+
 def resolve_scan(db, text: str) -> dict:
     """What a scan (a wedge scanner's typing, a camera read, or a typed tag) points at.
 
@@ -370,9 +382,8 @@ def resolve_scan(db, text: str) -> dict:
     if not text:
         raise InvalidInput({"scan": "Scan a device's label, or type its tag."})
     tag = text
-    if "/" in text:
-        path = urlsplit(text).path if "://" in text else text
-        parts = [p for p in path.split("/") if p]
+    parts = scanned_path(text)
+    if parts is not None:
         if len(parts) >= 2 and parts[-2] == "l":
             raise InvalidInput({"scan": "That is a learner card, not a device. "
                                         "Scan the QR label on the device."})

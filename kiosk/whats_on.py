@@ -1,3 +1,50 @@
-"""(being built for issue 4)"""
+"""What's on: the coming tea parties and drop-ins here and nearby, in big plain words,
+with a QR code that takes the same list away on a resident's phone."""
 
-from kiosk.views import bp  # noqa: F401
+from xml.etree import ElementTree
+
+import qrcode
+from flask import current_app, g, render_template, url_for
+from markupsafe import Markup
+from qrcode.image.svg import SvgPathFillImage
+
+import tea_parties
+from auth import kiosk_required
+from db import get_db
+from kiosk.views import bp
+
+QR_PIXELS = "240"
+
+
+def whats_on_url(venue_id: int) -> str:
+    """The phone page's address, on the public host when PUBLIC_BASE_URL is set."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("public.whats_on", venue_id=venue_id)
+    return url_for("public.whats_on", venue_id=venue_id, _external=True)
+
+
+def qr_code(url: str) -> qrcode.QRCode:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return qr
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code as inline SVG drawn on the server (no script, no image request),
+    named for screen readers by the address it opens."""
+    svg = qr_code(url).make_image(image_factory=SvgPathFillImage).get_image()
+    svg.attrib.update(width=QR_PIXELS, height=QR_PIXELS, role="img",
+                      **{"aria-label": f"QR code that opens {url}"})
+    return Markup(ElementTree.tostring(svg, encoding="unicode"))  # noqa: S704 (ElementTree escapes)
+
+
+@bp.get("/whats-on")
+@kiosk_required
+def whats_on():
+    groups = tea_parties.upcoming(get_db(), g.kiosk["venue_id"])
+    url = whats_on_url(g.kiosk["venue_id"]) if groups[0]["venue"]["active"] else None
+    return render_template("kiosk/whats_on.html", groups=groups, phone_url=url,
+                           short_url=url and url.split("://", 1)[-1],
+                           qr=url and qr_svg(url), days=tea_parties.WHATS_ON_DAYS)

@@ -12,12 +12,17 @@ from staff import bp
 from validation import InvalidInput
 
 
-def device_url(asset_tag: str) -> str:
-    """The one thing a label's QR holds: the device's public page, nothing personal."""
+def public_url(endpoint: str, **values) -> str:
+    """The full address of a public page, for a QR: on PUBLIC_BASE_URL when it is set."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
-        return base.rstrip("/") + url_for("public.device", asset_tag=asset_tag)
-    return url_for("public.device", asset_tag=asset_tag, _external=True)
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
+
+
+def device_url(asset_tag: str) -> str:
+    """The one thing a label's QR holds: the device's public page, nothing personal."""
+    return public_url("public.device", asset_tag=asset_tag)
 
 
 def _chosen_devices(db, values) -> list[dict]:
@@ -51,12 +56,22 @@ def _options(form):
                                    form["offset_y"])
 
 
-def _pdf(data: bytes, name: str):
+def pdf_response(data: bytes, name: str):
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def learner_card_response(learner: dict):
+    """A learner's card as a credit-card-size PDF: its QR holds only /l/<card code>."""
+    config = current_app.config
+    code = learner["card_code"]
+    data = labels.learner_card_pdf(code, learner["first_name"],
+                                   public_url("public.learner_card", card_code=code),
+                                   config["SERVICE_NAME"], config["SERVICE_PHONE"])
+    return pdf_response(data, f"learner-card-{code}.pdf")
 
 
 @bp.post("/labels")
@@ -78,7 +93,7 @@ def print_labels():
     data = labels.label_sheet_pdf(
         [labels.Label(d["asset_tag"], device_url(d["asset_tag"])) for d in devices], fmt,
         config["SERVICE_NAME"], config["SERVICE_PHONE"], start_at, offset_x, offset_y)
-    return _pdf(data, f"labels-{fmt.code}.pdf")
+    return pdf_response(data, f"labels-{fmt.code}.pdf")
 
 
 @bp.post("/labels/offsets")
@@ -109,5 +124,5 @@ def calibration():
         fmt, _, offset_x, offset_y = _options(form)
     except InvalidInput as e:
         return _page([], form, e.errors, 422)
-    return _pdf(labels.calibration_pdf(fmt, offset_x, offset_y),
+    return pdf_response(labels.calibration_pdf(fmt, offset_x, offset_y),
                 f"calibration-{fmt.code}.pdf")

@@ -43,6 +43,8 @@ SIGNED = json.dumps([[[10, 10], [50, 40]]])
 NO_SUCH_TAG = "No device has the tag TAB-0404. Check the label and try again."
 NOT_A_LABEL = "That code is not one of our device labels."
 LEARNER_CARD = "That is a learner card, not a device. Scan the QR label on the device."
+UNKNOWN_CARD = ("We do not know that learner card. Check the code printed on it, or find the "
+                "learner by name.")  # on the scan page a known card opens the learner's page
 TOO_LONG_80 = "Please use 80 characters or fewer."
 IMEI = "That does not look like an IMEI (15 digits). Check the digits and try again."
 BAD_DAY = "Please give the date as year-month-day, for example 2026-12-24."
@@ -328,7 +330,7 @@ CASES = [
     Case("scan-unknown-tag", "staff", "POST", "/staff/scan", {"scan": "TAB-0404"},
          {"scan": NO_SUCH_TAG}, kept=(("value", "TAB-0404"),), status=422),
     Case("scan-learner-card", "staff", "POST", "/staff/scan",
-         {"scan": "https://doorstep.example/l/Zq8xT2"}, {"scan": LEARNER_CARD}, status=422),
+         {"scan": "https://doorstep.example/l/Zq8xT2"}, {"scan": UNKNOWN_CARD}, status=422),
     Case("scan-html-10k", "staff", "POST", "/staff/scan", {"scan": HTML * 500},
          {"scan": NOT_A_LABEL}, status=422),
     Case("scan-empty", "staff", "POST", "/staff/scan", {},
@@ -416,7 +418,7 @@ CASES = [
          status=422),
     Case("public-device-html", "anon", "GET", "/d/%3Cscript%3E", status=404),
     Case("volunteer-scan-learner-card", "volunteer", "POST", "/volunteer/scan",
-         {"scan": "/l/abc"}, {"scan": LEARNER_CARD}, status=422),
+         {"scan": "/l/abc"}, {"scan": UNKNOWN_CARD}, status=422),
     Case("volunteer-check-out-no-signature", "volunteer", "POST",
          "/volunteer/devices/{free}/check-out",
          {"who": "resident", "name": HTML, "due_on": DUE}, {"signature": SIGN},

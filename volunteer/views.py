@@ -7,6 +7,7 @@ from flask_login import current_user
 
 import desk
 import help_desk
+import learners as learner_rules  # `learners` is this blueprint's module, below
 from audit import utcnow
 from auth import require_role
 from db import get_db
@@ -18,6 +19,7 @@ desk.register(bp)  # lend and take back devices at a tea party, as staff do at t
 
 MINUTE_CHOICES = (5, 10, 15, 20, 30, 45)
 NOT_IN_QUEUE = "That ticket is not in this venue's queue any more."
+NOT_YOURS = "That ticket is not one you are helping with right now."
 
 
 @bp.context_processor
@@ -80,7 +82,7 @@ def left(ticket_id):
 def put_back(ticket_id):
     ticket = _venue_ticket(ticket_id)
     if ticket is None or ticket["volunteer_id"] != current_user.user_id:
-        flash("That ticket is not one you are helping with right now.")
+        flash(NOT_YOURS)
     else:
         try:
             help_desk.put_back(get_db(), ticket_id, current_user.actor)
@@ -90,45 +92,95 @@ def put_back(ticket_id):
     return redirect(url_for("volunteer.index"), 303)
 
 
-def _log_form(ticket, form, errors, status=200):
+def my_ticket(ticket_id):
+    """The ticket, if this volunteer is helping with it here right now; None otherwise."""
+    ticket = _venue_ticket(ticket_id)
+    if ticket is None or ticket["status"] != "in_progress" \
+            or ticket["volunteer_id"] != current_user.user_id:
+        return None
+    return ticket
+
+
+def not_mine():
+    flash(NOT_YOURS)
+    return redirect(url_for("volunteer.index"), 303)
+
+
+def _log_form(ticket, form, errors, status=200, scan=""):
+    """The log-help page: with a learner linked, their skills to tag; without one, ways to
+    link one (find by name, scan their card, or add them)."""
     db = get_db()
+    learner = learner_rules.get_learner(db, ticket["learner_id"]) if ticket["learner_id"] else None
+    query = request.args.get("learner_q", ticket["name"] or "")
     return render_template(
         "volunteer/log_help.html", ticket=ticket, form=form, errors=errors,
         topics=help_desk.topics(db), outcomes=help_desk.OUTCOMES, minute_choices=MINUTE_CHOICES,
         same_again=help_desk.last_topics(db, current_user.user_id),
         requested_label=help_desk.topic_labels(db).get(ticket["requested_topic"], ""),
+        learner=learner, levels=learner_rules.LEVELS,
+        areas=learner_rules.skill_areas(db, learner["id"]) if learner else [],
+        learner_q=query, scan_form={"scan": scan},
+        matches=(learner_rules.find_learners(db, query, current_user.venue_id)
+                 if query and not learner else []),
     ), status
+
+
+def _first_log_form(ticket) -> dict:
+    if request.args.get("same_again"):
+        chosen = help_desk.last_topics(get_db(), current_user.user_id)
+    else:
+        chosen = [ticket["requested_topic"]]
+    minutes = max(1, round(_minutes_since(ticket["taken_at"])))
+    return {"topics": chosen, "minutes": str(minutes), "outcome": "", "notes": "",
+            "skills": {}}
 
 
 @bp.route("/tickets/<int:ticket_id>", methods=["GET", "POST"])
 def log_help(ticket_id):
-    """Finish a ticket: topics, minutes, outcome and notes. Errors keep what was typed."""
-    ticket = _venue_ticket(ticket_id)
-    if ticket is None or ticket["status"] != "in_progress" \
-            or ticket["volunteer_id"] != current_user.user_id:
-        flash("That ticket is not one you are helping with right now.")
-        return redirect(url_for("volunteer.index"), 303)
+    """Finish a ticket: topics, minutes, outcome, notes and, for a learner, the skills
+    practised. All checked before anything is written; errors keep what was typed."""
+    ticket = my_ticket(ticket_id)
+    if ticket is None:
+        return not_mine()
     if request.method == "GET":
-        if request.args.get("same_again"):
-            chosen = help_desk.last_topics(get_db(), current_user.user_id)
-        else:
-            chosen = [ticket["requested_topic"]]
-        minutes = max(1, round(_minutes_since(ticket["taken_at"])))
-        return _log_form(ticket, {"topics": chosen, "minutes": str(minutes), "outcome": "",
-                                  "notes": ""}, {})
+        return _log_form(ticket, _first_log_form(ticket), {})
     form = {"topics": request.form.getlist("topics"),
             "minutes": request.form.get("minutes", ""),
-            "outcome": request.form.get("outcome", ""), "notes": request.form.get("notes", "")}
+            "outcome": request.form.get("outcome", ""), "notes": request.form.get("notes", ""),
+            "skills": learner_rules.levels_from_form(request.form)}
     try:
-        help_desk.finish_ticket(get_db(), ticket_id, current_user.actor, form["topics"],
-                                form["minutes"], form["outcome"], form["notes"])
+        learner_rules.finish_help(get_db(), current_user.actor, ticket_id, form["topics"],
+                             form["minutes"], form["outcome"], form["notes"], form["skills"])
     except help_desk.InvalidInput as e:
         return _log_form(ticket, form, e.errors, 422)
     except help_desk.Conflict as e:
         flash(str(e))
         return redirect(url_for("volunteer.index"), 303)
     flash(f"Thank you. Help for ticket {ticket['number']} is logged.")
+    if ticket["learner_id"]:
+        return redirect(url_for("volunteer.learner", learner_id=ticket["learner_id"]), 303)
     return redirect(url_for("volunteer.index"), 303)
+
+
+@bp.post("/tickets/<int:ticket_id>/learner")
+def link_learner(ticket_id):
+    """Say who this ticket is for: a learner found by name (`learner_id`) or by their card
+    (`scan`)."""
+    ticket = my_ticket(ticket_id)
+    if ticket is None:
+        return not_mine()
+    db = get_db()
+    scan = request.form.get("scan", "")
+    try:
+        learner_id = request.form.get("learner_id")
+        if learner_id is None:
+            learner_id = learner_rules.resolve_card(db, scan)["id"]
+        learner_rules.link_ticket(db, current_user.actor, ticket_id, learner_id)
+    except help_desk.InvalidInput as e:
+        return _log_form(ticket, _first_log_form(ticket), e.errors, 422, scan=scan)
+    flash(f"Ticket {ticket['number']} is for "
+          f"{learner_rules.get_learner(db, learner_id)['first_name']}.")
+    return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
 
 
 def _minutes_since(stamp_text: str) -> float:

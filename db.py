@@ -18,8 +18,8 @@ MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: a bigger id cannot name any 
 def parse_id(value) -> int | None:
     """A row id from a form or URL, or None for anything that cannot be one."""
     text = str(value if value is not None else "").strip()
-    if not text.isascii() or not text.isdigit():
-        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None  # int() refuses over 4300 digits; no id has more than 19
     number = int(text)
     return number if 0 < number <= MAX_ROW_ID else None
 

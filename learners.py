@@ -19,7 +19,7 @@ import lending
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ, local_day
-from validation import InvalidInput
+from validation import UK_OUTWARD, UK_POSTCODE, InvalidInput, clean_notes, clean_text, ticked
 
 CONSENT_KEEP = "Keep my first name and what I learn so volunteers can help me next time."
 CONSENT_CONTACT = "Contact me about sessions."
@@ -30,8 +30,6 @@ BIRTH_BANDS = tuple(f"{year}s" for year in range(1920, 2020, 10))
 CARD_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: a card can be typed
 CARD_LENGTH = 8
 _CARD = re.compile(f"[{CARD_ALPHABET}]{{{CARD_LENGTH}}}")
-_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
-_FULL_POSTCODE = re.compile(f"({_OUTWARD})[0-9][A-Z]{{2}}")
 _INWARD_PART = re.compile(r"[0-9][A-Z]{0,2}")
 
 AREAS = {  # slug: (what volunteers and staff see, what the learner's own page says)
@@ -92,30 +90,19 @@ def normalise_postcode(text) -> str | None:
     if not parts:
         return None
     if len(parts) == 1:
-        full = _FULL_POSTCODE.fullmatch(parts[0])
+        full = UK_POSTCODE.fullmatch(parts[0])
         outward = full.group(1) if full else parts[0]
     elif len(parts) == 2 and _INWARD_PART.fullmatch(parts[1]):
         outward = parts[0]
     else:
         outward = ""
-    if not re.fullmatch(_OUTWARD, outward):
+    if not re.fullmatch(UK_OUTWARD, outward):
         raise InvalidInput({"postcode": BAD_POSTCODE})
     return outward
 
 
 def _clean(value) -> str:
     return " ".join(str(value or "").split())
-
-
-def _notes(value, errors, field="notes", limit=NOTES_MAX, message=NOTES_TOO_LONG) -> str | None:
-    text = str(value or "").strip()
-    if len(text) > limit:
-        errors[field] = message
-    return text or None
-
-
-def _ticked(value) -> bool:
-    return str(value or "") in ("yes", "on", "1", "true")
 
 
 def consent_sentences(contact: bool) -> list[str]:
@@ -140,7 +127,7 @@ def validate_learner(db, form: dict) -> dict:
     except InvalidInput as e:
         errors.update(e.errors)
         district = None
-    contact_wanted = _ticked(form.get("consent_contact"))
+    contact_wanted = ticked(form.get("consent_contact"))
     kind, contact = lending.validate_contact(form.get("contact_kind"), form.get("contact"),
                                              errors)
     if "contact" not in errors and "contact_kind" not in errors:
@@ -150,7 +137,7 @@ def validate_learner(db, form: dict) -> dict:
             errors["contact"] = CONTACT_UNWANTED
     row = {"first_name": name, "birth_band": band or None, "postcode_district": district,
            "contact_kind": kind, "contact": contact,
-           "notes": _notes(form.get("notes"), errors)}
+           "notes": clean_notes(form.get("notes"), "notes", errors)}
     if "home_venue_id" in form:
         row["home_venue_id"] = _venue(db, form.get("home_venue_id"), errors)
     if errors:
@@ -186,7 +173,7 @@ def add_learner(db, actor: Actor, form: dict, venue_id, request_id=None,
     already added. `ticket_id` links a ticket to them in the same transaction."""
     now = now or utcnow()
     errors = {}
-    if not _ticked(form.get("consent_keep")):
+    if not ticked(form.get("consent_keep")):
         errors["consent_keep"] = CONSENT_NEEDED
     try:
         row = validate_learner(db, {k: v for k, v in form.items() if k != "home_venue_id"})
@@ -616,7 +603,7 @@ def validate_referral(db, form: dict) -> dict:
     kind = str(form.get("kind") or "")
     if kind not in REFERRAL_KINDS:
         errors["kind"] = BAD_KIND
-    detail = _notes(_clean(form.get("detail")), errors, "detail", DETAIL_MAX, DETAIL_TOO_LONG)
+    detail = clean_text(form.get("detail"), "detail", errors, DETAIL_MAX)
     if kind == "adult_learning" and not detail:
         errors["detail"] = COURSE_NEEDED
     partner_id = None

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ
-from validation import InvalidInput
+from validation import InvalidInput, clean_notes, clean_text
 
 STATUSES = {
     "available": "Available",
@@ -55,8 +55,6 @@ CONTACT_KINDS = {
     "none": "No contact (we write or wait)",
 }
 TAG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
-TEXT_MAX = 80
-NOTES_MAX = 1000
 SIGNATURE_MAX_POINTS = 4000
 SIGNATURE_BOX = (600, 200)
 PARTNER_LOAN_DAYS = 90  # partners borrow for a term of sessions, not a few weeks
@@ -67,22 +65,6 @@ class Conflict(Exception):
 
 
 # ---------------------------------------------------------------- small validators
-
-
-def _text(value, field, errors, max_len=TEXT_MAX, required=False, label="this") -> str | None:
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        errors[field] = f"Please fill in {label}."
-    elif len(text) > max_len:
-        errors[field] = f"Please use {max_len} characters or fewer."
-    return text or None
-
-
-def _notes(value, field, errors) -> str | None:
-    text = str(value or "").strip()
-    if len(text) > NOTES_MAX:
-        errors[field] = f"Please use {NOTES_MAX} characters or fewer."
-    return text or None
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -205,7 +187,7 @@ def validate_device(db, form: dict, device_id: int | None = None) -> dict:
             errors["asset_tag"] = f"Another device already has the tag {tag}."
     row["asset_tag"] = tag or None
     for field in ("make", "model", "serial", "sim_network", "sim_allowance"):
-        row[field] = _text(form.get(field), field, errors)
+        row[field] = clean_text(form.get(field), field, errors)
     row["imei"] = _digits(form.get("imei"), "imei", errors, {15}, "an IMEI (15 digits)")
     row["sim_iccid"] = _digits(form.get("sim_iccid"), "sim_iccid", errors, {18, 19, 20},
                                "a SIM number (ICCID, 19 or 20 digits)")
@@ -221,7 +203,7 @@ def validate_device(db, form: dict, device_id: int | None = None) -> dict:
         errors["condition"] = "Please choose a grade from the list."
     row["condition"] = condition
     row["home_venue_id"] = _venue(db, form.get("home_venue_id"), errors, "home_venue_id")
-    row["notes"] = _notes(form.get("notes"), "notes", errors)
+    row["notes"] = clean_notes(form.get("notes"), "notes", errors)
     if errors:
         raise InvalidInput(errors)
     return row
@@ -326,7 +308,7 @@ def set_status(db, actor: Actor, device_id, status: str, reason: str | None,
     errors = {}
     if status not in MANUAL_STATUSES:
         errors["status"] = "Please choose a status from the list."
-    reason = _text(reason, "reason", errors, max_len=200, required=True, label="the reason")
+    reason = clean_text(reason, "reason", errors, max_len=200, required=True, label="the reason")
     if errors:
         raise InvalidInput(errors)
     with write_transaction(db):
@@ -436,7 +418,7 @@ def validate_contact(kind_value, contact, errors, field="contact") -> tuple[str,
 
 def validate_borrower(form: dict) -> dict:
     errors = {}
-    row = {"name": _text(form.get("name"), "name", errors, max_len=60, required=True,
+    row = {"name": clean_text(form.get("name"), "name", errors, max_len=60, required=True,
                          label="their name")}
     row["contact_kind"], row["contact"] = validate_contact(form.get("contact_kind"),
                                                            form.get("contact"), errors)
@@ -480,14 +462,14 @@ def get_borrower(db, borrower_id) -> dict | None:
 
 def validate_partner(form: dict) -> dict:
     errors = {}
-    row = {"name": _text(form.get("name"), "name", errors, required=True,
+    row = {"name": clean_text(form.get("name"), "name", errors, required=True,
                          label="the organisation's name"),
-           "contact_name": _text(form.get("contact_name"), "contact_name", errors, max_len=60)}
+           "contact_name": clean_text(form.get("contact_name"), "contact_name", errors, max_len=60)}
     phone = str(form.get("phone") or "").strip()
     row["phone"] = validate_contact("landline", phone, errors, "phone")[1] if phone else None
     email = str(form.get("email") or "").strip()
     row["email"] = validate_contact("email", email, errors, "email")[1] if email else None
-    row["notes"] = _notes(form.get("notes"), "notes", errors)
+    row["notes"] = clean_notes(form.get("notes"), "notes", errors)
     if errors:
         raise InvalidInput(errors)
     return row
@@ -773,7 +755,7 @@ def check_in(db, actor: Actor, device_id, ticked, notes=None, venue_id=None,
     now = now or utcnow()
     ticked = set(ticked or ())
     errors = {}
-    notes = _notes(notes, "notes", errors)
+    notes = clean_notes(notes, "notes", errors)
     if errors:
         raise InvalidInput(errors)
     with write_transaction(db):

@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ
-from lending import _notes, _text, _venue, parse_date, today
-from validation import InvalidInput
+from lending import _venue, parse_date, today
+from validation import UK_POSTCODE, InvalidInput, clean_notes, clean_text, clock_time, ticked
 
 SESSION_KINDS = {
     "tea_party": "Tea party",
@@ -39,19 +39,12 @@ ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "last"}
 MAX_SLOTS = 50
 PLAN_AHEAD_DAYS = 366  # "at most a year ahead"
 WHATS_ON_DAYS = 14
-POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})")
-HOURS_MINUTES = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
-TICKED = ("yes", "on", "1", "true")
 CLOCKS_CHANGE = ("The clocks change on {day}, so those times do not work that day. "
                  "Please choose other times.")
 GONE = "That session is not on the list any more."
 
 
 # ---------------------------------------------------------------- small validators
-
-
-def _ticked(value) -> bool:
-    return str(value or "").strip().lower() in TICKED
 
 
 def _choice(value, choices, field, errors, message) -> str | None:
@@ -71,18 +64,9 @@ def _partner(db, value, errors) -> int | None:
     return partner_id
 
 
-def _local_time(value, field, errors, label) -> str | None:
-    """A wall-clock time typed as H:MM or HH:MM, kept as HH:MM."""
-    match = HOURS_MINUTES.fullmatch(str(value or "").strip())
-    if match is None:
-        errors[field] = f"Please give {label} in hours and minutes, for example 14:00."
-        return None
-    return f"{int(match[1]):02d}:{match[2]}"
-
-
 def _times(form, errors) -> tuple[str | None, str | None]:
-    starts = _local_time(form.get("starts"), "starts", errors, "the start time")
-    ends = _local_time(form.get("ends"), "ends", errors, "the end time")
+    starts = clock_time(form.get("starts"), "starts", errors, "the start time")
+    ends = clock_time(form.get("ends"), "ends", errors, "the end time")
     if starts and ends and ends <= starts:
         errors["ends"] = "The end time must be after the start time."
     return starts, ends
@@ -102,7 +86,7 @@ def _slots(value, errors) -> int | None:
 
 def normalise_postcode(value) -> str | None:
     """'wn1  1nh' -> 'WN1 1NH'; None when it is not the shape of a UK postcode."""
-    match = POSTCODE.fullmatch(re.sub(r"\s", "", str(value or "")).upper())
+    match = UK_POSTCODE.fullmatch(re.sub(r"\s", "", str(value or "")).upper())
     return f"{match[1]} {match[2]}" if match else None
 
 
@@ -115,19 +99,19 @@ def postcode_area(postcode: str | None) -> str | None:
 def validate_venue(db, form: dict, venue_id: int | None = None) -> dict:
     """Clean a venue form (adding or editing). Raises InvalidInput with every problem."""
     errors = {}
-    row = {"name": _text(form.get("name"), "name", errors, required=True,
+    row = {"name": clean_text(form.get("name"), "name", errors, required=True,
                          label="the venue's name")}
     if row["name"] and db.execute("select 1 from venues where name = ? collate nocase "
                                   "and id != ?", [row["name"], venue_id or 0]).fetchone():
         errors["name"] = f"There is already a venue called {row['name']}."
     row["kind"] = _choice(form.get("kind"), VENUE_KINDS, "kind", errors,
                           "Please choose what kind of place this is.")
-    row["address"] = _text(form.get("address"), "address", errors, max_len=200)
+    row["address"] = clean_text(form.get("address"), "address", errors, max_len=200)
     typed = str(form.get("postcode") or "").strip()
     row["postcode"] = normalise_postcode(typed)
     if typed and row["postcode"] is None:
         errors["postcode"] = "Please give a UK postcode, for example WN1 1NH."
-    row["accessibility"] = _notes(form.get("accessibility"), "accessibility", errors)
+    row["accessibility"] = clean_notes(form.get("accessibility"), "accessibility", errors)
     if errors:
         raise InvalidInput(errors)
     return row
@@ -148,7 +132,7 @@ def update_venue(db, actor: Actor, venue_id, form: dict, now: datetime | None = 
         before = get_venue(db, venue_id)
         if before is None:
             raise InvalidInput({"venue": "That venue is not on the list any more."})
-        row = dict(validate_venue(db, form, before["id"]), active=int(_ticked(form.get("active"))))
+        row = dict(validate_venue(db, form, before["id"]), active=int(ticked(form.get("active"))))
         changed = {k: v for k, v in row.items() if before[k] != v}
         if changed:
             db["venues"].update(before["id"], changed)
@@ -246,7 +230,7 @@ def _date_range(form, repeat, errors, now) -> tuple[str | None, str | None]:
 def validate_series(db, form: dict, now: datetime | None = None) -> dict:
     """Clean a "plan sessions" form into a `session_series` row, or raise InvalidInput."""
     errors = {}
-    row = {"title": _text(form.get("title"), "title", errors, required=True, label="a title")}
+    row = {"title": clean_text(form.get("title"), "title", errors, required=True, label="a title")}
     row["kind"] = _choice(form.get("kind"), SESSION_KINDS, "kind", errors,
                           "Please choose what kind of session this is.")
     row["venue_id"] = _venue(db, form.get("venue"), errors, required=True)
@@ -256,8 +240,8 @@ def validate_series(db, form: dict, now: datetime | None = None) -> dict:
     row["first_day"], row["last_day"] = _date_range(form, row["repeat"], errors, now)
     row["starts"], row["ends"] = _times(form, errors)
     row["volunteer_slots"] = _slots(form.get("volunteer_slots"), errors)
-    row["requires_dbs"] = int(_ticked(form.get("requires_dbs")))
-    row["description"] = _text(form.get("description"), "description", errors, max_len=300)
+    row["requires_dbs"] = int(ticked(form.get("requires_dbs")))
+    row["description"] = clean_text(form.get("description"), "description", errors, max_len=300)
     if errors:
         raise InvalidInput(errors)
     return row
@@ -306,7 +290,7 @@ def update_session(db, actor: Actor, session_id, form: dict,
     with write_transaction(db):
         before = _open_session(db, session_id)
         row = dict(_timed(date.fromisoformat(before["day"]), starts, ends),
-                   volunteer_slots=slots, requires_dbs=int(_ticked(form.get("requires_dbs"))))
+                   volunteer_slots=slots, requires_dbs=int(ticked(form.get("requires_dbs"))))
         changed = {k: v for k, v in row.items() if before[k] != v}
         if changed:
             db["sessions"].update(before["id"], changed)
@@ -318,7 +302,7 @@ def cancel_session(db, actor: Actor, session_id, reason, now: datetime | None = 
     """Cancel one date, saying why. It stays on what's on, marked cancelled."""
     now = now or utcnow()
     errors = {}
-    reason = _text(reason, "reason", errors, max_len=200, required=True, label="the reason")
+    reason = clean_text(reason, "reason", errors, max_len=200, required=True, label="the reason")
     if errors:
         raise InvalidInput(errors)
     with write_transaction(db):

@@ -1,4 +1,7 @@
-"""What every rule raises for input a person can fix, so views can show it beside the field."""
+"""What every rule raises for input a person can fix, so views can show it beside the field,
+and the small field cleaners every rule module shares."""
+
+import re
 
 
 class InvalidInput(ValueError):
@@ -7,3 +10,43 @@ class InvalidInput(ValueError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+TEXT_MAX = 80
+NOTES_MAX = 1000
+TICKED = ("yes", "on", "1", "true")
+UK_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"  # the district: "WN5", "M1", "SW1A"
+UK_POSTCODE = re.compile(f"({UK_OUTWARD})([0-9][A-Z]{{2}})")  # spaces removed first
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def ticked(value) -> bool:
+    """A checkbox as a browser (or a hand-made request) sends it."""
+    return str(value or "").strip().lower() in TICKED
+
+
+def clean_text(value, field, errors, max_len=TEXT_MAX, required=False, label="this") -> str | None:
+    """One line of text with its spaces tidied; a message in `errors` when it will not do."""
+    text = " ".join(str(value or "").split())
+    if required and not text:
+        errors[field] = f"Please fill in {label}."
+    elif len(text) > max_len:
+        errors[field] = f"Please use {max_len} characters or fewer."
+    return text or None
+
+
+def clean_notes(value, field, errors, max_len=NOTES_MAX) -> str | None:
+    """Free text kept as typed (line breaks too), within a length limit."""
+    text = str(value or "").strip()
+    if len(text) > max_len:
+        errors[field] = f"Please use {max_len} characters or fewer."
+    return text or None
+
+
+def clock_time(value, field, errors, label) -> str | None:
+    """A wall-clock time typed as H:MM or HH:MM, kept as HH:MM."""
+    match = _CLOCK.fullmatch(str(value or "").strip())
+    if match is None:
+        errors[field] = f"Please give {label} in hours and minutes, for example 14:00."
+        return None
+    return f"{int(match[1]):02d}:{match[2]}"

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
 from formatting import local_time
-from lending import _notes, _text, parse_date, today, validate_contact
-from tea_parties import _local_time, get_session, local_stamp, sessions_on
-from validation import InvalidInput
+from lending import parse_date, today, validate_contact
+from tea_parties import get_session, local_stamp, sessions_on
+from validation import InvalidInput, clean_notes, clean_text, clock_time, ticked
 
 RECHECK_KEY = "dbs_recheck_years"
 RECHECK_DEFAULT = 3
@@ -87,12 +87,6 @@ OUT_BEFORE_SIGN_IN = ("You cannot sign out before you signed in, at {at}. Please
 
 
 # ---------------------------------------------------------------- ids and words
-
-
-def row_id(value) -> int | None:
-    """`db.parse_id`, but text too long to be an id is None before int() sees it (int()
-    refuses more than 4300 digits with a ValueError)."""
-    return parse_id(value) if len(str(value if value is not None else "")) <= 20 else None
 
 
 def day_words(day: date) -> str:
@@ -222,7 +216,7 @@ PROFILE_FIELDS = ("phone", "email", "dbs_certificate", "dbs_issued_on", "dbs_upd
 
 def get_volunteer(db, user_id) -> dict | None:
     """A volunteer with their profile (blank when none yet) and the venues they help at."""
-    user_id = row_id(user_id)
+    user_id = parse_id(user_id)
     volunteer = first(db.query(_VOLUNTEER_SQL + " and u.id = ?", [user_id])) if user_id else None
     if volunteer is None:
         return None
@@ -234,7 +228,7 @@ def get_volunteer(db, user_id) -> dict | None:
 
 def _venue_ids(db, values, errors) -> list[int]:
     values = [values] if isinstance(values, str) else list(values or [])
-    ids = {row_id(v) for v in values if v}
+    ids = {parse_id(v) for v in values if v}
     if None in ids or any(not db["venues"].count_where("id = ?", [i]) for i in ids):
         errors["venues"] = BAD_VENUES
         return []
@@ -246,10 +240,6 @@ def _certificate(value, errors) -> str | None:
     if text and not re.fullmatch(r"[0-9]{12}", text):
         errors["dbs_certificate"] = BAD_CERTIFICATE
     return text or None
-
-
-def _ticked(value) -> bool:
-    return str(value or "").strip().lower() in ("yes", "on", "1", "true")
 
 
 def validate_profile(db, form: dict, now: datetime | None = None) -> dict:
@@ -267,8 +257,8 @@ def validate_profile(db, form: dict, now: datetime | None = None) -> dict:
         errors.setdefault("dbs_issued_on", NEED_ISSUE_DATE)
     if row["dbs_issued_on"] and not row["dbs_certificate"]:
         errors.setdefault("dbs_certificate", NEED_CERTIFICATE)
-    row["dbs_update_service"] = int(_ticked(form.get("dbs_update_service")))
-    row["notes"] = _notes(form.get("notes"), "notes", errors)
+    row["dbs_update_service"] = int(ticked(form.get("dbs_update_service")))
+    row["notes"] = clean_notes(form.get("notes"), "notes", errors)
     row["venues"] = _venue_ids(db, form.get("venues"), errors)
     if errors:
         raise InvalidInput(errors)
@@ -313,7 +303,7 @@ def add_training(db, actor: Actor, user_id, form: dict, now: datetime | None = N
     when it expires if it does."""
     now = now or utcnow()
     errors = {}
-    row = {"course": _text(form.get("course"), "course", errors, max_len=COURSE_MAX)}
+    row = {"course": clean_text(form.get("course"), "course", errors, max_len=COURSE_MAX)}
     if not row["course"]:
         errors["course"] = NEED_COURSE
     row["completed_on"] = parse_date(form.get("completed_on"), "completed_on", errors,
@@ -341,7 +331,7 @@ def remove_training(db, actor: Actor, user_id, training_id,
     """Take off a training record entered by mistake; the audit log keeps what it said."""
     with write_transaction(db):
         row = first(db["volunteer_training"].rows_where(
-            "id = ? and user_id = ?", [row_id(training_id), row_id(user_id)]))
+            "id = ? and user_id = ?", [parse_id(training_id), parse_id(user_id)]))
         if row is None:
             raise InvalidInput({"training": GONE_TRAINING})
         db["volunteer_training"].delete(row["id"])
@@ -364,7 +354,7 @@ _SHIFT_SQL = """
 
 
 def get_shift(db, shift_id) -> dict | None:
-    shift_id = row_id(shift_id)
+    shift_id = parse_id(shift_id)
     return first(db.query(_SHIFT_SQL + " where vs.id = ?", [shift_id])) if shift_id else None
 
 
@@ -499,7 +489,7 @@ def close_finished_shifts(db, now: datetime | None = None) -> int:
 
 
 def _session_to_join(db, session_id, now) -> dict:
-    session = get_session(db, row_id(session_id))
+    session = get_session(db, parse_id(session_id))
     if session is None:
         raise InvalidInput({"session": GONE_SESSION})
     window = sign_in_window(session, now)
@@ -608,11 +598,11 @@ def sign_out(db, actor: Actor, shift_id, now: datetime | None = None) -> dict:
 
 def _typed_times(signed_in_at, signed_out_at, reason, errors) -> tuple:
     """Check a correction form's HH:MM times and reason, before any lookup."""
-    start = _local_time(signed_in_at, "signed_in_at", errors, "the sign-in time")
-    end = _local_time(signed_out_at, "signed_out_at", errors, "the sign-out time")
+    start = clock_time(signed_in_at, "signed_in_at", errors, "the sign-in time")
+    end = clock_time(signed_out_at, "signed_out_at", errors, "the sign-out time")
     if start and end and end <= start:
         errors["signed_out_at"] = OUT_BEFORE_IN
-    reason = _text(reason, "reason", errors, max_len=REASON_MAX)
+    reason = clean_text(reason, "reason", errors, max_len=REASON_MAX)
     if not reason:
         errors["reason"] = NEED_REASON
     return start, end, reason
@@ -675,7 +665,7 @@ def add_missed_shift(db, actor: Actor, user_id, session_id, signed_in_at, signed
         volunteer = get_volunteer(db, user_id)
         if volunteer is None or not volunteer["active"]:
             errors["volunteer"] = PICK_VOLUNTEER
-        session = get_session(db, row_id(session_id))
+        session = get_session(db, parse_id(session_id))
         if session is None:
             errors["session"] = PICK_SESSION
         elif session["cancelled_at"]:

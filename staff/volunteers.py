@@ -11,7 +11,7 @@ import lending
 import tea_parties
 import volunteers
 from audit import history, utcnow
-from db import get_db
+from db import get_db, parse_id
 from formatting import local_time
 from staff import bp, or_404
 from validation import InvalidInput
@@ -139,8 +139,8 @@ def _filters(day):
                                                   args["last"] or day.isoformat(), day)
     session = None
     if args["session"]:
-        session = or_404(tea_parties.get_session(get_db(), volunteers.row_id(args["session"])))
-    user_id = volunteers.row_id(args["volunteer"])
+        session = or_404(tea_parties.get_session(get_db(), parse_id(args["session"])))
+    user_id = parse_id(args["volunteer"])
     if args["volunteer"] and volunteers.get_volunteer(get_db(), user_id) is None:
         errors["filter_volunteer"], user_id = PICK_FILTER, None
     return args, first, last, session, user_id, errors

@@ -223,7 +223,7 @@ def test_what_i_can_do_celebrates_in_plain_words(db, venue, mary, volunteer, vol
     assert "Well done, Mary!" in page and "Keeping in touch" in page
     assert "I can make a video call." in page
     assert "Getting there, with a little help" in page and "I can pay for things" in page
-    assert "css/learners.css" in page and "<script>" not in page and "style=" not in page
+    assert "css/doorstep.css" in page and "<script>" not in page and "style=" not in page
 
 
 def test_referrals_from_the_tablet(db, mary, volunteer_client):

@@ -1,6 +1,7 @@
 """Browser tests: the real app served on a loopback port, driven by real Chromium."""
 
 import os
+import re
 import threading
 
 import pytest
@@ -72,6 +73,16 @@ def staff_sign_in(page, base):
     page.get_by_label("Username").fill("sam")
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def volunteer_sign_in(page, base, name, pin):
+    """Name, PIN and venue on the tablet; lands on the help queue."""
+    page.goto(base + "/signin/volunteer")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("PIN").fill(pin)
+    page.get_by_label("Where are you today?").select_option(label="Wigan Library")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("Waiting at Wigan Library"))).to_be_visible()
 
 
 def register_kiosk(page, base):

@@ -7,16 +7,15 @@ import pytest
 from playwright.sync_api import expect
 
 from audit import stamp, utcnow
-from tests.browser.conftest import SYSTEM, assert_accessible, register_kiosk, staff_sign_in
+from tests.browser.conftest import (
+    SYSTEM,
+    assert_accessible,
+    register_kiosk,
+    staff_sign_in,
+    volunteer_sign_in,
+)
 
 pytestmark = pytest.mark.browser
-def volunteer_sign_in(page, base, name, pin):
-    page.goto(base + "/signin/volunteer")
-    page.get_by_label("Your name").fill(name)
-    page.get_by_label("PIN").fill(pin)
-    page.get_by_label("Where are you today?").select_option(label="Wigan Library")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name=re.compile("Waiting at Wigan Library"))).to_be_visible()
 
 
 def test_walk_in_journey(browser, live_server, people):

@@ -18,6 +18,7 @@ import auth
 import db as dbmod
 import demo
 import labels
+import learners
 import lending
 from app import create_app
 from audit import Actor
@@ -74,6 +75,38 @@ def lending_figures(app, database, staff) -> list[tuple[str, float]]:
             ("label_pdf_500_devices", statistics.median(pdf_ms))]
 
 
+def tea_party_figures(database, kiosk, volunteer, staff) -> list[tuple[str, float]]:
+    """What's on, learner search and progress, a card scan, and staff volunteer screens,
+    over the demo plus 2,000 more learners with a dozen skill records each."""
+    tasks = [t["id"] for t in learners.skill_tasks(database)]
+    rows = [{"first_name": f"Learner{n}", "card_code": f"B{n:07d}", "consent_what": "bench",
+             "consent_at": "2026-01-01T10:00:00+00:00", "home_venue_id": 1 + n % 2,
+             "created_at": "2026-01-01T10:00:00+00:00"} for n in range(2000)]
+    database["learners"].insert_all(rows)
+    ids = [r[0] for r in database.execute("select id from learners where consent_what = 'bench'")]
+    database["skill_records"].insert_all(
+        {"learner_id": i, "task_id": tasks[(i + k) % len(tasks)],
+         "level": ("with_help", "on_own")[k % 2], "observed_on": "2026-03-01",
+         "observed_at": "2026-03-01T10:00:00+00:00", "venue_id": 1}
+        for i in ids for k in range(12))
+    learner = 1
+    code = database["learners"].get(learner)["card_code"]
+    return [
+        ("kiosk_whats_on", per_request_ms(kiosk, "GET", "/kiosk/whats-on")),
+        ("volunteer_learner_search", per_request_ms(volunteer, "GET",
+                                                    "/volunteer/learners?q=Learner19")),
+        ("volunteer_learner_progress", per_request_ms(volunteer, "GET",
+                                                      f"/volunteer/learners/{learner}")),
+        ("volunteer_card_scan", per_request_ms(volunteer, "POST", "/volunteer/learners/scan",
+                                               data={"scan": f"/l/{code}"})),
+        ("learner_card_pdf", per_request_ms(volunteer, "GET",
+                                            f"/volunteer/learners/{learner}/card.pdf")),
+        ("volunteer_session_page", per_request_ms(volunteer, "GET", "/volunteer/session")),
+        ("staff_volunteers_dbs", per_request_ms(staff, "GET", "/staff/volunteers")),
+        ("staff_hours_28_days", per_request_ms(staff, "GET", "/staff/hours")),
+    ]
+
+
 def main() -> None:
     bare = Flask("bare")
     bare.add_url_rule("/", "ok", lambda: "ok")
@@ -106,6 +139,7 @@ def main() -> None:
         ("kiosk_create_ticket", per_request_ms(kiosk, "POST", "/kiosk/tickets",
                                                data={"topic": "email", "name": "Bench"})),
         *lending_figures(app, database, staff),
+        *tea_party_figures(database, kiosk, volunteer, staff),
     ]
     print(f"# {ROUNDS} requests each, median; demo data: {database['tickets'].count} tickets")
     for name, ms in figures:

@@ -1,6 +1,6 @@
 """`flask seed-demo`: a believable small borough, so a newcomer sees a living app."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
@@ -8,25 +8,33 @@ from flask.cli import with_appcontext
 
 import auth
 import help_desk
+import learners
 import lending
+import tea_parties
+import volunteers as volunteer_rules
 from audit import Actor, utcnow
 from db import get_db
 
 DEMO_STAFF = ("staff", "Sam Staff", "library-demo-2026")
 DEMO_VOLUNTEERS = [("Asha", "1234"), ("Bill", "2345"), ("Chloe", "3456")]
-VENUES = [
-    ("Wigan Library", "library", "The Museum of Wigan Life building, Library St, WN1 1NU"),
-    ("Leigh Library", "library", "Turnpike Centre, Civic Square, Leigh WN7 1EB"),
-    ("The Crown, Hindley", "pub", "Market St, Hindley WN2 3AN"),
-    ("Ashfield House", "sheltered housing", "Common room, Standish WN6 0HH"),
+VENUES = [  # name, kind, address, postcode, getting in and around
+    ("Wigan Library", "library", "The Museum of Wigan Life building, Library St", "WN1 1NU",
+     "Step-free entrance on Library Street; lift to the first floor; accessible toilet."),
+    ("Leigh Library", "library", "Turnpike Centre, Civic Square, Leigh", "WN7 1EB",
+     "Level access from Civic Square; hearing loop at the desk."),
+    ("The Crown, Hindley", "pub", "Market St, Hindley", "WN2 3AN",
+     "Back room, one small step at the side door; ask at the bar for the ramp."),
+    ("Ashfield House", "sheltered_housing", "Common room, Standish", "WN6 0HH",
+     "Ground floor common room; residents' lounge chairs with arms."),
 ]
 
 
 def seed(db) -> dict:
     """Venues, a staff member, three volunteers, a kiosk-less history of help, a live queue."""
     system = Actor(None, "seed-demo")
-    venue_ids = [db["venues"].insert({"name": n, "kind": k, "address": a}).last_pk
-                 for n, k, a in VENUES]
+    venue_ids = [tea_parties.add_venue(db, system, {"name": n, "kind": k, "address": a,
+                                                    "postcode": p, "accessibility": note})
+                 for n, k, a, p, note in VENUES]
     auth.create_user(db, DEMO_STAFF[0], DEMO_STAFF[1], "staff", DEMO_STAFF[2], system)
     volunteers = [Actor(auth.create_user(db, name, name, "volunteer", pin, system), name)
                   for name, pin in DEMO_VOLUNTEERS]
@@ -53,6 +61,7 @@ def seed(db) -> dict:
         help_desk.create_ticket(db, venue_ids[0], topic, name, system,
                                 now=now - timedelta(minutes=5))
     seed_lending(db, system, venue_ids, now)
+    seed_tea_parties(db, system, venue_ids, volunteers, now)
     return {"venues": len(venue_ids)}
 
 
@@ -87,6 +96,70 @@ def seed_lending(db, system, venue_ids, now) -> None:
                           venue_id=venue_ids[0], signature=signature, now=out)
     lending.self_return(db, Actor(None, "kiosk: Wigan front desk"), tablets[4], venue_ids[0],
                         now=now - timedelta(hours=2))
+
+
+SERIES = [  # venue index, title, kind, repeat, weekday (0 = Monday), times, slots, needs DBS
+    (0, "Tech tea party", "tea_party", "fortnightly", 1, ("14:00", "16:00"), 3, False),
+    (1, "Digital drop-in", "drop_in", "weekly", 3, ("10:00", "12:00"), 2, False),
+    (2, "Tablets and a brew", "tea_party", "monthly", 4, ("13:00", "15:00"), 2, False),
+    (3, "Residents' tech afternoon", "tea_party", "monthly", 2, ("14:00", "15:30"), 2, True),
+]
+DBS = [("001234567890", 700), ("001234567891", 3 * 365 - 25), ("001234567892", 3 * 365 + 10)]
+LEARNERS = [  # first name, birth band, postcode district, skills on own / with help
+    ("Irene", "1940s", "WN5", ["F1", "F2", "F4", "F6", "C1"], ["C2", "S10"]),
+    ("Joseph", "1950s", "WN1", ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8"], ["T2"]),
+    ("Olu", "1980s", "WN7", ["F1", "F2", "F4", "F5", "F6", "F7", "F8", "F3", "C1", "H1",
+                             "T2", "P2", "S10"], []),
+]
+
+
+def seed_tea_parties(db, system, venue_ids, volunteers, now) -> None:
+    """Sessions at four venues from eight weeks back to three months ahead; volunteers with
+    DBS checks (one due soon, one lapsed) who signed in to past sessions; learners with
+    skills progress and a referral."""
+    today = lending.today(now)
+    for venue, title, kind, repeat, weekday, (starts, ends), slots, dbs in SERIES:
+        first = today - timedelta(weeks=8) + timedelta(days=(weekday - today.weekday()) % 7)
+        tea_parties.create_series(db, system, {
+            "title": title, "kind": kind, "venue": venue_ids[venue], "repeat": repeat,
+            "first_day": first.isoformat(), "last_day": (today + timedelta(days=90)).isoformat(),
+            "starts": starts, "ends": ends, "volunteer_slots": slots,
+            "requires_dbs": "yes" if dbs else "", "description": "Bring your phone, tablet or "
+            "questions. Tea and biscuits on us."}, now=now - timedelta(weeks=9))
+    for helper, (certificate, days_ago) in zip(volunteers, DBS, strict=True):
+        volunteer_rules.save_profile(db, system, helper.id, {
+            "dbs_certificate": certificate,
+            "dbs_issued_on": (today - timedelta(days=days_ago)).isoformat(),
+            "dbs_update_service": "yes", "venues": [str(v) for v in venue_ids[:2]]})
+        volunteer_rules.add_training(db, system, helper.id, {
+            "course": "Safeguarding adults",
+            "completed_on": (today - timedelta(days=days_ago)).isoformat()})
+    past = db.query("select id, starts_at, ends_at from sessions where ends_at < ? "
+                    "and cancelled_at is null order by starts_at", [now.isoformat()])
+    for i, session in enumerate(list(past)):
+        for helper in volunteers[i % 2: i % 2 + 2]:
+            start = datetime.fromisoformat(session["starts_at"]) - timedelta(minutes=10)
+            shift = volunteer_rules.sign_in(db, helper, helper.id, session["id"], now=start)
+            end = datetime.fromisoformat(session["ends_at"]) - timedelta(minutes=5 + (5 * i) % 20)
+            volunteer_rules.sign_out(db, helper, shift["id"], now=end)
+    codes = {t["code"]: t["id"] for t in learners.skill_tasks(db)}
+    for i, (name, band, district, on_own, with_help) in enumerate(LEARNERS):
+        helper = volunteers[i % len(volunteers)]
+        seen = now - timedelta(weeks=6 - i)
+        learner = learners.add_learner(db, helper, {
+            "first_name": name, "birth_band": band, "postcode": district,
+            "consent_keep": "yes"}, venue_ids[0], now=seen)
+        for visit, skills in enumerate((with_help + on_own[:2], on_own)):
+            when = seen + timedelta(weeks=2 * visit)
+            ticket = learners.start_help(db, helper, learner, venue_ids[0], "smartphone",
+                                         now=when)
+            levels = {codes[c]: "with_help" for c in skills if visit == 0}
+            levels.update({codes[c]: "on_own" for c in skills if visit == 1})
+            learners.finish_help(db, helper, ticket["id"], ["smartphone"], 30, "solved",
+                                 None, levels, now=when + timedelta(minutes=30))
+    learners.add_referral(db, volunteers[0], 1, {"kind": "adult_learning",
+                                                 "detail": "Wigan Adult Learning: Computers "
+                                                           "for beginners"})
 
 
 @click.command("seed-demo")

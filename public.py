@@ -1,13 +1,24 @@
-"""What anyone sees when they scan a label with their own phone: whose device it is and
-how to give it back. Signed-in staff go straight to the device's record."""
+"""What anyone sees when they scan a QR code with their own phone: a device label (whose
+device, how to give it back), a learner card, or a venue's what's-on list. Nothing
+personal; signed-in staff and volunteers go straight to the record."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+import learners
 import lending
+import tea_parties
 from db import get_db
 
 bp = Blueprint("public", __name__)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The full address of a public page, for a QR: on PUBLIC_BASE_URL when it is set."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
 
 
 @bp.get("/d/<asset_tag>")
@@ -22,9 +33,6 @@ def device(asset_tag):
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
-import learners  # noqa: E402  (learner cards, added below the shared routes)
-
-
 @bp.get("/l/<card_code>")
 def learner_card(card_code):
     """A learner card scanned by anyone says only whose service it belongs to; a signed-in
@@ -36,9 +44,6 @@ def learner_card(card_code):
         return redirect(url_for(f"{current_user.role}.learner", learner_id=learner["id"]), 303)
     response = render_template("public/learner_card.html")
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
-
-
-import tea_parties  # noqa: E402  (what's on, added below the shared routes)
 
 
 @bp.get("/whats-on/<int:venue_id>")

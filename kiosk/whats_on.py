@@ -1,10 +1,11 @@
 """What's on: the coming tea parties and drop-ins here and nearby, in big plain words,
 with a QR code that takes the same list away on a resident's phone."""
 
+import functools
 from xml.etree import ElementTree
 
 import qrcode
-from flask import current_app, g, render_template, url_for
+from flask import g, render_template
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathFillImage
 
@@ -12,16 +13,14 @@ import tea_parties
 from auth import kiosk_required
 from db import get_db
 from kiosk.views import bp
+from public import public_url
 
 QR_PIXELS = "240"
 
 
 def whats_on_url(venue_id: int) -> str:
     """The phone page's address, on the public host when PUBLIC_BASE_URL is set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("public.whats_on", venue_id=venue_id)
-    return url_for("public.whats_on", venue_id=venue_id, _external=True)
+    return public_url("public.whats_on", venue_id=venue_id)
 
 
 def qr_code(url: str) -> qrcode.QRCode:
@@ -31,6 +30,7 @@ def qr_code(url: str) -> qrcode.QRCode:
     return qr
 
 
+@functools.lru_cache(maxsize=64)  # a kiosk shows the same code all day
 def qr_svg(url: str) -> Markup:
     """The QR code as inline SVG drawn on the server (no script, no image request),
     named for screen readers by the address it opens."""

@@ -8,16 +8,9 @@ import labels
 import lending
 from audit import record, stamp, utcnow
 from db import get_db, parse_id, write_transaction
+from public import public_url
 from staff import bp
 from validation import InvalidInput
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The full address of a public page, for a QR: on PUBLIC_BASE_URL when it is set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, **values, _external=True)
 
 
 def device_url(asset_tag: str) -> str:

@@ -52,6 +52,10 @@ def test_migrate_and_seed_demo_commands(tmp_path):
     people = database["users"].count
     tickets = database["tickets"].count
     assert people == 4 and database["venues"].count == 4 and tickets > 20
+    # Issue 4's world: sessions planned and held, hours given, learners making progress.
+    assert database["sessions"].count > 20
+    assert database["volunteer_shifts"].count_where("signed_out_at is not null") > 10
+    assert database["skill_records"].count > 10 and database["referrals"].count == 1
     # Running it again on a database with people in it changes nothing.
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0

@@ -39,6 +39,19 @@ def record(db, actor: Actor | None, action: str, table: str, row_id, before=None
     )
 
 
+def update_changed(db, actor: Actor | None, action: str, table: str, before: dict, row: dict,
+                   now: datetime | None = None, stamp_field: str | None = None) -> dict:
+    """Write only the fields that differ from `before`, and audit exactly those, so the log
+    says what an edit changed. Returns the changes (empty: nothing was written)."""
+    changed = {k: v for k, v in row.items() if before[k] != v}
+    if changed:
+        extra = {stamp_field: stamp(now or utcnow())} if stamp_field else {}
+        db[table].update(before["id"], dict(changed, **extra))
+        record(db, actor, action, table, before["id"], before={k: before[k] for k in changed},
+               after=changed, now=now)
+    return changed
+
+
 def history(db, table: str, row_id) -> list[dict]:
     return list(
         db["audit_log"].rows_where(

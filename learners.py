@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import help_desk
 import lending
-from audit import Actor, record, stamp, utcnow
+from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ, local_day
 from validation import UK_OUTWARD, UK_POSTCODE, InvalidInput, clean_notes, clean_text, ticked
@@ -214,12 +214,7 @@ def update_learner(db, actor: Actor, learner_id, form: dict,
         if (row["contact"] is not None) != (before["contact"] is not None):
             row.update(consent_what="\n".join(consent_sentences(row["contact"] is not None)),
                        consent_at=stamp(now), consent_by=actor.id)
-        changed = {k: v for k, v in row.items() if before[k] != v}
-        if not changed:
-            return
-        db["learners"].update(before["id"], dict(changed, updated_at=stamp(now)))
-        record(db, actor, "learner.update", "learners", before["id"],
-               before={k: before[k] for k in changed}, after=changed, now=now)
+        update_changed(db, actor, "learner.update", "learners", before, row, now, "updated_at")
 
 
 _LEARNER_SQL = """

@@ -13,7 +13,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from audit import Actor, record, stamp, utcnow
+from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ
 from validation import InvalidInput, clean_notes, clean_text
@@ -240,12 +240,7 @@ def update_device(db, actor: Actor, device_id: int, form: dict,
         if before is None:
             raise InvalidInput({"device": "That device is not on the list any more."})
         row["asset_tag"] = row["asset_tag"] or before["asset_tag"]
-        changed = {k: v for k, v in row.items() if before[k] != v}
-        if not changed:
-            return
-        db["devices"].update(device_id, dict(changed, updated_at=stamp(now)))
-        record(db, actor, "device.update", "devices", device_id,
-               before={k: before[k] for k in changed}, after=changed, now=now)
+        update_changed(db, actor, "device.update", "devices", before, row, now, "updated_at")
 
 
 def get_device(db, device_id) -> dict | None:

@@ -9,7 +9,7 @@ volunteer support available" is a sum.
 import re
 from datetime import date, datetime, time, timedelta
 
-from audit import Actor, record, stamp, utcnow
+from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ
 from lending import _venue, parse_date, today
@@ -133,11 +133,7 @@ def update_venue(db, actor: Actor, venue_id, form: dict, now: datetime | None = 
         if before is None:
             raise InvalidInput({"venue": "That venue is not on the list any more."})
         row = dict(validate_venue(db, form, before["id"]), active=int(ticked(form.get("active"))))
-        changed = {k: v for k, v in row.items() if before[k] != v}
-        if changed:
-            db["venues"].update(before["id"], changed)
-            record(db, actor, "venue.update", "venues", before["id"],
-                   before={k: before[k] for k in changed}, after=changed, now=now)
+        update_changed(db, actor, "venue.update", "venues", before, row, now)
 
 
 def get_venue(db, venue_id) -> dict | None:
@@ -291,11 +287,7 @@ def update_session(db, actor: Actor, session_id, form: dict,
         before = _open_session(db, session_id)
         row = dict(_timed(date.fromisoformat(before["day"]), starts, ends),
                    volunteer_slots=slots, requires_dbs=int(ticked(form.get("requires_dbs"))))
-        changed = {k: v for k, v in row.items() if before[k] != v}
-        if changed:
-            db["sessions"].update(before["id"], changed)
-            record(db, actor, "session.update", "sessions", before["id"],
-                   before={k: before[k] for k in changed}, after=changed, now=now)
+        update_changed(db, actor, "session.update", "sessions", before, row, now)
 
 
 def cancel_session(db, actor: Actor, session_id, reason, now: datetime | None = None) -> None:

@@ -533,7 +533,7 @@ def test_bad_input_is_handled_kindly(request, app, db, world, case):
     for name, message in case.errors.items():
         beside = f'<p class="field-error" id="{name}-error">{escape(message)}</p>'
         assert beside in page, f"{name}: {message!r} not shown by the field"
-        assert f'aria-describedby="{name}-error"' in page, f"{name} is not tied to its message"
+        assert f'aria-describedby="{name}-error' in page, f"{name} is not tied to its message"
     if case.message:
         assert escape(case.message) in page, case.message
     for kind, typed in case.kept:

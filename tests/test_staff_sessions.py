@@ -114,7 +114,7 @@ def test_a_bad_plan_says_why_beside_each_field_and_writes_nothing(staff_client, 
             "volunteer_slots": "Please give how many volunteers are needed, a number "
                                "from 0 to 50."}.items():
         assert f'<p class="field-error" id="{field}-error">{escape(message)}</p>' in html
-        assert f'aria-describedby="{field}-error"' in html
+        assert f'aria-describedby="{field}-error' in html
     assert 'value="2pm"' in html and 'value="60"' in html
     assert 'value="weekly" checked' in html and 'name="requires_dbs" value="yes" checked' in html
     assert db["sessions"].count == 0 and db["audit_log"].count == audit_rows

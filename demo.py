@@ -98,8 +98,9 @@ def seed_lending(db, system, venue_ids, now) -> None:
                         now=now - timedelta(hours=2))
 
 
-SERIES = [  # venue index, title, kind, repeat, weekday (0 = Monday), times, slots, needs DBS
-    (0, "Tech tea party", "tea_party", "fortnightly", 1, ("14:00", "16:00"), 3, False),
+SERIES = [  # venue index, title, kind, repeat, weekday (0 = Monday; None: today's), times,
+    #          slots, needs DBS
+    (0, "Tech tea party", "tea_party", "fortnightly", None, ("10:00", "16:00"), 3, False),
     (1, "Digital drop-in", "drop_in", "weekly", 3, ("10:00", "12:00"), 2, False),
     (2, "Tablets and a brew", "tea_party", "monthly", 4, ("13:00", "15:00"), 2, False),
     (3, "Residents' tech afternoon", "tea_party", "monthly", 2, ("14:00", "15:30"), 2, True),
@@ -119,6 +120,7 @@ def seed_tea_parties(db, system, venue_ids, volunteers, now) -> None:
     skills progress and a referral."""
     today = lending.today(now)
     for venue, title, kind, repeat, weekday, (starts, ends), slots, dbs in SERIES:
+        weekday = today.weekday() if weekday is None else weekday  # a tea party on today
         first = today - timedelta(weeks=8) + timedelta(days=(weekday - today.weekday()) % 7)
         tea_parties.create_series(db, system, {
             "title": title, "kind": kind, "venue": venue_ids[venue], "repeat": repeat,

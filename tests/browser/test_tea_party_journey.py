@@ -125,6 +125,15 @@ def test_tea_party_learner_card_and_hours(browser, live_server, people):
     assert len({r["ticket_id"] for r in records}) == 2
     assert db["tickets"].count_where("learner_id = 1 and status = 'done'") == 2
 
+    # Every tablet screen for learners and hours passes axe.
+    for path in ("/volunteer/learners?q=Ma", "/volunteer/learners/1/skills", "/volunteer/me",
+                 "/volunteer/learners/1/can-do"):
+        page.goto(base + path)
+        assert_accessible(page)
+    # Mary's own page celebrates both things she can now do on her own.
+    expect(page.get_by_text(EMAIL_SKILL)).to_be_visible()
+    expect(page.get_by_text(LINK_SKILL)).to_be_visible()
+
     # The volunteer signs out of the session.
     page.get_by_role("link", name="Today's session").tap()
     page.get_by_role("button", name="Sign out").tap()

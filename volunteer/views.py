@@ -7,7 +7,7 @@ from flask_login import current_user
 
 import desk
 import help_desk
-import learners as learner_rules  # `learners` is this blueprint's module, below
+import learners
 from audit import utcnow
 from auth import require_role
 from db import get_db
@@ -110,17 +110,17 @@ def _log_form(ticket, form, errors, status=200, scan=""):
     """The log-help page: with a learner linked, their skills to tag; without one, ways to
     link one (find by name, scan their card, or add them)."""
     db = get_db()
-    learner = learner_rules.get_learner(db, ticket["learner_id"]) if ticket["learner_id"] else None
+    learner = learners.get_learner(db, ticket["learner_id"]) if ticket["learner_id"] else None
     query = request.args.get("learner_q", ticket["name"] or "")
     return render_template(
         "volunteer/log_help.html", ticket=ticket, form=form, errors=errors,
         topics=help_desk.topics(db), outcomes=help_desk.OUTCOMES, minute_choices=MINUTE_CHOICES,
         same_again=help_desk.last_topics(db, current_user.user_id),
         requested_label=help_desk.topic_labels(db).get(ticket["requested_topic"], ""),
-        learner=learner, levels=learner_rules.LEVELS,
-        areas=learner_rules.skill_areas(db, learner["id"]) if learner else [],
+        learner=learner, levels=learners.LEVELS,
+        areas=learners.skill_areas(db, learner["id"]) if learner else [],
         learner_q=query, scan_form={"scan": scan},
-        matches=(learner_rules.find_learners(db, query, current_user.venue_id)
+        matches=(learners.find_learners(db, query, current_user.venue_id)
                  if query and not learner else []),
     ), status
 
@@ -147,9 +147,9 @@ def log_help(ticket_id):
     form = {"topics": request.form.getlist("topics"),
             "minutes": request.form.get("minutes", ""),
             "outcome": request.form.get("outcome", ""), "notes": request.form.get("notes", ""),
-            "skills": learner_rules.levels_from_form(request.form)}
+            "skills": learners.levels_from_form(request.form)}
     try:
-        learner_rules.finish_help(get_db(), current_user.actor, ticket_id, form["topics"],
+        learners.finish_help(get_db(), current_user.actor, ticket_id, form["topics"],
                              form["minutes"], form["outcome"], form["notes"], form["skills"])
     except help_desk.InvalidInput as e:
         return _log_form(ticket, form, e.errors, 422)
@@ -174,12 +174,12 @@ def link_learner(ticket_id):
     try:
         learner_id = request.form.get("learner_id")
         if learner_id is None:
-            learner_id = learner_rules.resolve_card(db, scan)["id"]
-        learner_rules.link_ticket(db, current_user.actor, ticket_id, learner_id)
+            learner_id = learners.resolve_card(db, scan)["id"]
+        learners.link_ticket(db, current_user.actor, ticket_id, learner_id)
     except help_desk.InvalidInput as e:
         return _log_form(ticket, _first_log_form(ticket), e.errors, 422, scan=scan)
     flash(f"Ticket {ticket['number']} is for "
-          f"{learner_rules.get_learner(db, learner_id)['first_name']}.")
+          f"{learners.get_learner(db, learner_id)['first_name']}.")
     return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
 
 
@@ -212,4 +212,5 @@ def walk_in():
                            topics=help_desk.topics(db)), (422 if errors else 200)
 
 
-from volunteer import learners, shifts  # noqa: E402,F401  (routes register on bp)
+import volunteer.learners  # noqa: E402,F401  (routes register on bp)
+import volunteer.shifts  # noqa: E402,F401

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
-from validation import InvalidInput
+from validation import InvalidInput, gather
 
 LOCAL_TZ = ZoneInfo("Europe/London")
 NAME_MAX = 40
@@ -82,18 +82,9 @@ def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Acto
     `request_id` (a double tap, a resent form) returns the ticket already made."""
     now = now or utcnow()
     errors = {}
-    try:
-        venue_id = _venue(db, venue_id)
-    except InvalidInput as e:
-        errors.update(e.errors)
-    try:
-        topic = _active_topic(db, topic)
-    except InvalidInput as e:
-        errors.update(e.errors)
-    try:
-        name = _clean_name(name)
-    except InvalidInput as e:
-        errors.update(e.errors)
+    venue_id = gather(errors, _venue, db, venue_id)
+    topic = gather(errors, _active_topic, db, topic)
+    name = gather(errors, _clean_name, name)
     if errors:
         raise InvalidInput(errors)
     day = local_day(now)

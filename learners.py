@@ -19,7 +19,15 @@ import lending
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ, local_day
-from validation import UK_OUTWARD, UK_POSTCODE, InvalidInput, clean_notes, clean_text, ticked
+from validation import (
+    UK_OUTWARD,
+    UK_POSTCODE,
+    InvalidInput,
+    clean_notes,
+    clean_text,
+    gather,
+    ticked,
+)
 
 CONSENT_KEEP = "Keep my first name and what I learn so volunteers can help me next time."
 CONSENT_CONTACT = "Contact me about sessions."
@@ -122,11 +130,7 @@ def validate_learner(db, form: dict) -> dict:
     band = str(form.get("birth_band") or "")
     if band and band not in BIRTH_BANDS:
         errors["birth_band"] = BAD_BAND
-    try:
-        district = normalise_postcode(form.get("postcode"))
-    except InvalidInput as e:
-        errors.update(e.errors)
-        district = None
+    district = gather(errors, normalise_postcode, form.get("postcode"))
     contact_wanted = ticked(form.get("consent_contact"))
     kind, contact = lending.validate_contact(form.get("contact_kind"), form.get("contact"),
                                              errors)
@@ -175,10 +179,8 @@ def add_learner(db, actor: Actor, form: dict, venue_id, request_id=None,
     errors = {}
     if not ticked(form.get("consent_keep")):
         errors["consent_keep"] = CONSENT_NEEDED
-    try:
-        row = validate_learner(db, {k: v for k, v in form.items() if k != "home_venue_id"})
-    except InvalidInput as e:
-        errors.update(e.errors)
+    details = {k: v for k, v in form.items() if k != "home_venue_id"}
+    row = gather(errors, validate_learner, db, details)
     if errors:
         raise InvalidInput(errors)
     request_id = request_id if request_id and len(request_id) <= 64 else None
@@ -349,14 +351,8 @@ def finish_help(db, actor: Actor, ticket_id, topics_given, minutes, outcome, not
     written and written in one transaction."""
     now = now or utcnow()
     errors = {}
-    try:
-        help_desk.validate_help_log(db, topics_given, minutes, outcome, notes)
-    except InvalidInput as e:
-        errors.update(e.errors)
-    try:
-        levels = validate_levels(db, levels)
-    except InvalidInput as e:
-        errors.update(e.errors)
+    gather(errors, help_desk.validate_help_log, db, topics_given, minutes, outcome, notes)
+    levels = gather(errors, validate_levels, db, levels)
     ticket = help_desk.get_ticket(db, ticket_id)
     if levels and ticket is not None and not ticket["learner_id"]:
         errors["skills"] = NO_LEARNER

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ
-from validation import InvalidInput, clean_notes, clean_text
+from validation import InvalidInput, clean_notes, clean_text, gather
 
 STATUSES = {
     "available": "Available",
@@ -602,10 +602,7 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
     errors = {}
     new_row = None
     if new_borrower is not None:
-        try:
-            new_row = validate_borrower(new_borrower)
-        except InvalidInput as e:
-            errors.update(e.errors)
+        new_row = gather(errors, validate_borrower, new_borrower)
     due = parse_date(due_on, "due_on", errors, required=True, label="when it is due back")
     if due and not imported and not (
             today(now) < date.fromisoformat(due) <= today(now) + timedelta(days=366)):

@@ -12,6 +12,16 @@ class InvalidInput(ValueError):
         self.errors = errors
 
 
+def gather(errors: dict, check, *args, **kwargs):
+    """Run one check; when it raises InvalidInput, add its messages to `errors` and return
+    None, so a form can report every problem at once rather than the first."""
+    try:
+        return check(*args, **kwargs)
+    except InvalidInput as e:
+        errors.update(e.errors)
+        return None
+
+
 TEXT_MAX = 80
 NOTES_MAX = 1000
 TICKED = ("yes", "on", "1", "true")

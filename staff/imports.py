@@ -13,7 +13,7 @@ from audit import record, utcnow
 from db import get_db, write_transaction
 from help_desk import LOCAL_TZ
 from staff import bp
-from validation import InvalidInput
+from validation import InvalidInput, gather
 
 FILE_FIELDS = {"devices": "devices_file", "borrowers": "borrowers_file"}
 # The confirm form sends the whole file back as one form field; Flask's default limit for a
@@ -78,10 +78,7 @@ def imports_preview_devices():
     errors = {}
     if form["default_kind"] not in {k["slug"] for k in lending.kinds(db)}:
         errors["default_kind"] = device_csv.KIND_MISSING
-    try:
-        text = _uploaded_text("devices")
-    except InvalidInput as e:
-        errors.update(e.errors)
+    text = gather(errors, _uploaded_text, "devices")
     if errors:
         return _page(errors, form, 422)
     preview = device_csv.preview_devices(db, text, form["default_kind"])

@@ -95,6 +95,20 @@ def register_kiosk(page, base):
     expect(page.get_by_role("heading", name="What do you need help with?")).to_be_visible()
 
 
+def keep_responses(page, pattern) -> list[tuple[str, bytes]]:
+    """Chromium opens PDFs in its own viewer; keep (content type, bytes) of every response
+    to URLs matching `pattern`, as the server sent them."""
+    kept = []
+
+    def keep(route):
+        response = route.fetch()
+        kept.append((response.headers["content-type"], response.body()))
+        route.fulfill(response=response)
+
+    page.route(pattern, keep)
+    return kept
+
+
 def assert_accessible(page):
     """axe-core: no serious or critical violations on the page as a person sees it."""
     results = Axe().run(page)

@@ -12,7 +12,13 @@ from PIL import Image
 from playwright.sync_api import expect
 
 import lending
-from tests.browser.conftest import SYSTEM, assert_accessible, register_kiosk, staff_sign_in
+from tests.browser.conftest import (
+    SYSTEM,
+    assert_accessible,
+    keep_responses,
+    register_kiosk,
+    staff_sign_in,
+)
 from tests.test_device_csv import SAMPLES, needs_samples
 
 pytestmark = pytest.mark.browser
@@ -71,15 +77,7 @@ def test_label_scan_lend_overdue_and_check_in(browser, live_server, devices):
     page.get_by_role("button", name="Print labels for the ticked devices").click()
     page.get_by_label("Label sheet or tape").select_option("L7160")
     page.get_by_label("Start at label number").fill("4")
-    printed = []
-
-    def keep_pdf(route):
-        """Chromium opens PDFs in its viewer; keep the bytes the server sent on the way."""
-        response = route.fetch()
-        printed.append((response.headers["content-type"], response.body()))
-        route.fulfill(response=response)
-
-    page.route("**/staff/labels", keep_pdf)
+    printed = keep_responses(page, "**/staff/labels")
     page.get_by_role("button", name="Make the label PDF").click()
     page.wait_for_url("**/staff/labels")
     content_type, body = printed[0]

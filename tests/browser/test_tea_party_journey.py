@@ -10,7 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 import lending
-from tests.browser.conftest import assert_accessible, staff_sign_in, volunteer_sign_in
+from tests.browser.conftest import (
+    assert_accessible,
+    keep_responses,
+    staff_sign_in,
+    volunteer_sign_in,
+)
 from tests.browser.test_lending_journey import decode_pdf
 
 pytestmark = pytest.mark.browser
@@ -83,14 +88,7 @@ def test_tea_party_learner_card_and_hours(browser, live_server, people):
     expect(page.get_by_role("heading", name="Visits (1)")).to_be_visible()
 
     # Print the learner card: keep the PDF the server sends and decode its QR code.
-    printed = []
-
-    def keep_pdf(route):
-        response = route.fetch()
-        printed.append((response.headers["content-type"], response.body()))
-        route.fulfill(response=response)
-
-    page.route("**/card.pdf", keep_pdf)
+    printed = keep_responses(page, "**/card.pdf")
     page.get_by_role("link", name="Print card").tap()
     page.wait_for_url("**/card.pdf")
     assert printed and printed[0][0] == "application/pdf"

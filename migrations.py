@@ -2,6 +2,7 @@
 
 import csv
 import json
+import secrets
 from pathlib import Path
 
 from sqlite_utils import Migrations
@@ -481,3 +482,194 @@ def m004_tea_parties(db):
             ticket_id INTEGER REFERENCES tickets(id)
         )""")
     db.execute("CREATE INDEX idx_referrals_learner ON referrals(learner_id)")
+
+
+SIM_CRITERIA_V1 = [  # key, words on the screen, group: every "required" and one "one_of"
+    ("age_18_plus", "Aged 18 or over", "required"),
+    ("low_income", "On a low income (for example on benefits)", "required"),
+    ("no_internet_home", "No internet, or not enough, at home", "one_of"),
+    ("no_internet_away", "No internet, or not enough, when out and about", "one_of"),
+    ("cannot_afford", "Cannot afford a contract or top-up", "one_of"),
+]
+DEVICE_CRITERIA_V1 = [  # Tech4All: a £60 laptop for residents on a means-tested benefit
+    ("universal_credit", "Universal Credit", "one_of"),
+    ("pension_credit", "Pension Credit", "one_of"),
+    ("income_support", "Income Support", "one_of"),
+    ("jsa_income", "Income-based Jobseeker's Allowance", "one_of"),
+    ("esa_income", "Income-related Employment and Support Allowance", "one_of"),
+    ("housing_benefit", "Housing Benefit", "one_of"),
+    ("council_tax_support", "Council Tax Support", "one_of"),
+]
+CARBON_FACTORS_V1 = [  # kind, kg CO2e avoided, kg kept from landfill
+    ("laptop", 248, 1.8), ("chromebook", 248, 1.8), ("tablet", 67, 0.7), ("phone", 48, 0.2),
+    ("desktop", 302, 7.6), ("mifi", 0, 0.1),
+]
+CARBON_SOURCE_V1 = (
+    "Boavizta manufacturer-PCF dataset averages (manufacturing GWP as avoided new manufacture; "
+    "average weight as kg kept from landfill), via shared/reference/impact-and-carbon.md [CF1]. "
+    "Avoided-emissions estimates, not offsets. Laptop range in other studies: 69-316 kg. "
+    "MiFi: no published factor; weight only.")
+
+
+@doorstep()
+def m005_giveaways(db):
+    """Free SIMs (stock batches, SIMs or voucher codes, giveaways with eligibility ticks),
+    versioned eligibility rule sets, donated devices through wipe and refurbishment to sale,
+    gift, loan or recycling, and versioned carbon factors.
+
+    Rules the database can hold, it holds: a SIM is given at most once (UNIQUE sim_id), a
+    stock item is either an ICCID or a voucher code, and a donated device cannot reach
+    refurbished, ready, sold, gifted or lent without a recorded wipe.
+    """
+    db["device_kinds"].insert({
+        "slug": "desktop", "label": "Desktop computer", "tag_prefix": "DSK", "loan_days": 28,
+        "checklist": json.dumps(["accessories", "keyboard", "reset"]),
+        "accessories": json.dumps(["power_cable"]), "position": 5})
+    db.execute("""
+        CREATE TABLE eligibility_rule_sets (
+            id INTEGER PRIMARY KEY,
+            scheme TEXT NOT NULL CHECK (scheme IN ('sim', 'device')),
+            version INTEGER NOT NULL,
+            criteria TEXT NOT NULL,
+            repeat_months INTEGER CHECK (repeat_months BETWEEN 0 AND 60),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id),
+            UNIQUE (scheme, version)
+        )""")
+    for scheme, criteria, months in (("sim", SIM_CRITERIA_V1, 6), ("device", DEVICE_CRITERIA_V1,
+                                                                    None)):
+        db["eligibility_rule_sets"].insert({
+            "scheme": scheme, "version": 1, "repeat_months": months,
+            "criteria": json.dumps([{"key": k, "label": label, "group": group}
+                                    for k, label, group in criteria]),
+            "note": "Doorstep's starting rules; councils set their own.",
+            "created_at": "2026-01-01T00:00:00+00:00"})
+    db.execute("""
+        CREATE TABLE sim_batches (
+            id INTEGER PRIMARY KEY,
+            venue_id INTEGER NOT NULL REFERENCES venues(id),
+            item TEXT NOT NULL CHECK (item IN ('sim', 'voucher')),
+            network TEXT NOT NULL,
+            offer TEXT NOT NULL,
+            months INTEGER CHECK (months BETWEEN 1 AND 36),
+            received_on TEXT NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute("""
+        CREATE TABLE sims (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES sim_batches(id),
+            iccid TEXT UNIQUE,
+            voucher_code TEXT UNIQUE,
+            status TEXT NOT NULL DEFAULT 'in_stock'
+                CHECK (status IN ('in_stock', 'given', 'void')),
+            void_reason TEXT,
+            CHECK ((iccid IS NULL) <> (voucher_code IS NULL))
+        )""")
+    db.execute("CREATE INDEX idx_sims_batch_status ON sims(batch_id, status)")
+    db.execute("""
+        CREATE TABLE sim_giveaways (
+            id INTEGER PRIMARY KEY,
+            sim_id INTEGER NOT NULL UNIQUE REFERENCES sims(id),
+            venue_id INTEGER NOT NULL REFERENCES venues(id),
+            session_id INTEGER REFERENCES sessions(id),
+            given_at TEXT NOT NULL,
+            given_by INTEGER REFERENCES users(id),
+            rule_set_id INTEGER NOT NULL REFERENCES eligibility_rule_sets(id),
+            ticks TEXT NOT NULL,
+            eligible INTEGER NOT NULL,
+            learner_id INTEGER REFERENCES learners(id),
+            household_key TEXT,
+            postcode_district TEXT,
+            override_reason TEXT,
+            request_id TEXT UNIQUE
+        )""")
+    db.execute("CREATE INDEX idx_sim_giveaways_given ON sim_giveaways(given_at)")
+    db.execute("CREATE INDEX idx_sim_giveaways_learner ON sim_giveaways(learner_id)")
+    db.execute("CREATE INDEX idx_sim_giveaways_household ON sim_giveaways(household_key)")
+    db.execute("""
+        CREATE TABLE donations (
+            id INTEGER PRIMARY KEY,
+            donor TEXT NOT NULL,
+            donor_kind TEXT NOT NULL CHECK (donor_kind IN ('business', 'housing_association',
+                                                           'council', 'charity', 'individual',
+                                                           'other')),
+            received_on TEXT NOT NULL,
+            venue_id INTEGER REFERENCES venues(id),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute("""
+        CREATE TABLE refurb_devices (
+            id INTEGER PRIMARY KEY,
+            donation_id INTEGER NOT NULL REFERENCES donations(id),
+            asset_tag TEXT NOT NULL,
+            kind TEXT NOT NULL REFERENCES device_kinds(slug),
+            make TEXT, model TEXT, serial TEXT,
+            stage TEXT NOT NULL DEFAULT 'received' CHECK (stage IN ('received', 'wiped',
+                'refurbished', 'ready', 'sold', 'gifted', 'lent', 'recycled')),
+            wipe_method TEXT, wipe_certificate TEXT, wiped_at TEXT,
+            wiped_by INTEGER REFERENCES users(id),
+            grade TEXT, refurb_notes TEXT, licence TEXT, refurbished_at TEXT,
+            refurbished_by INTEGER REFERENCES users(id),
+            ready_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (stage IN ('received', 'recycled') OR
+                   (wiped_at IS NOT NULL AND wipe_method IS NOT NULL
+                    AND wipe_certificate IS NOT NULL))
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_refurb_tag ON refurb_devices(asset_tag COLLATE NOCASE)")
+    db.execute("CREATE INDEX idx_refurb_stage ON refurb_devices(stage)")
+    db.execute("""
+        CREATE TABLE refurb_allocations (
+            id INTEGER PRIMARY KEY,
+            refurb_id INTEGER NOT NULL UNIQUE REFERENCES refurb_devices(id),
+            outcome TEXT NOT NULL CHECK (outcome IN ('sold', 'gifted', 'lent', 'recycled')),
+            at TEXT NOT NULL,
+            by INTEGER REFERENCES users(id),
+            venue_id INTEGER REFERENCES venues(id),
+            price_pence INTEGER CHECK (price_pence >= 0),
+            payment_method TEXT,
+            rule_set_id INTEGER REFERENCES eligibility_rule_sets(id),
+            ticks TEXT,
+            gift_reason TEXT CHECK (gift_reason IN ('care_leaver', 'school_referral',
+                                                   'course_completion', 'other')),
+            referrer TEXT,
+            course TEXT,
+            learner_id INTEGER REFERENCES learners(id),
+            lending_device_id INTEGER REFERENCES devices(id),
+            weight_kg REAL CHECK (weight_kg > 0),
+            recycler TEXT,
+            note TEXT,
+            request_id TEXT UNIQUE
+        )""")
+    db.execute("CREATE INDEX idx_refurb_allocations_at ON refurb_allocations(at)")
+    db.execute("""
+        CREATE TABLE carbon_factor_sets (
+            id INTEGER PRIMARY KEY,
+            version INTEGER NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            source_date TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id)
+        )""")
+    db.execute("""
+        CREATE TABLE carbon_factors (
+            set_id INTEGER NOT NULL REFERENCES carbon_factor_sets(id),
+            kind TEXT NOT NULL REFERENCES device_kinds(slug),
+            co2e_kg REAL NOT NULL CHECK (co2e_kg >= 0),
+            landfill_kg REAL NOT NULL CHECK (landfill_kg >= 0),
+            PRIMARY KEY (set_id, kind)
+        )""")
+    set_id = db["carbon_factor_sets"].insert({
+        "version": 1, "source": CARBON_SOURCE_V1, "source_date": "2026-11-01",
+        "created_at": "2026-11-01T00:00:00+00:00"}).last_pk
+    db["carbon_factors"].insert_all({"set_id": set_id, "kind": k, "co2e_kg": c, "landfill_kg": w}
+                                    for k, c, w in CARBON_FACTORS_V1)
+    db["settings"].insert_all([{"key": "sim_low_stock", "value": "10"},
+                               {"key": "household_salt", "value": secrets.token_hex(16)}])

@@ -12,6 +12,8 @@ import help_desk
 import lending
 from audit import Actor
 from tests.bad_input import learners as learner_cases
+from tests.bad_input import refurb as refurb_cases
+from tests.bad_input import sims as sim_cases
 from tests.bad_input import tea_parties as tea_party_cases
 from tests.bad_input import volunteers as volunteer_cases
 from tests.bad_input.case import Case
@@ -444,7 +446,7 @@ CASES = [
 ]
 
 
-AREAS = (tea_party_cases, volunteer_cases, learner_cases)
+AREAS = (tea_party_cases, volunteer_cases, learner_cases, sim_cases, refurb_cases)
 CASES += [case for area in AREAS for case in area.CASES]
 
 

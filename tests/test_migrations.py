@@ -12,7 +12,9 @@ TABLES = {"venues", "users", "user_sessions", "kiosks", "topics", "tickets", "ti
           "audit_log", "device_kinds", "devices", "partners", "borrowers", "loan_agreements",
           "loans", "loan_reminders", "label_offsets", "settings", "session_series", "sessions",
           "volunteer_shifts", "volunteer_profiles", "volunteer_venues", "volunteer_training",
-          "skill_tasks", "learners", "skill_records", "referrals"}
+          "skill_tasks", "learners", "skill_records", "referrals", "eligibility_rule_sets",
+          "sim_batches", "sims", "sim_giveaways", "donations", "refurb_devices",
+          "refurb_allocations", "carbon_factor_sets", "carbon_factors"}
 ALL_MIGRATIONS = [m.name for m in migrations.doorstep.pending(sqlite_utils.Database(memory=True))]
 
 

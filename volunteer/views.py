@@ -214,3 +214,4 @@ def walk_in():
 
 import volunteer.learners  # noqa: E402,F401  (routes register on bp)
 import volunteer.shifts  # noqa: E402,F401
+import volunteer.sims  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Carbon and landfill saved, from a versioned factor table. Rules only, no Flask."""

@@ -1,0 +1,1 @@
+"""Donated devices: wipe, refurbish, then sell, gift, lend or recycle. Rules only, no Flask."""

@@ -600,6 +600,7 @@ def m005_giveaways(db):
             received_on TEXT NOT NULL,
             venue_id INTEGER REFERENCES venues(id),
             note TEXT,
+            request_id TEXT UNIQUE,
             created_at TEXT NOT NULL,
             created_by INTEGER REFERENCES users(id)
         )""")

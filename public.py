@@ -9,6 +9,7 @@ import learners
 import lending
 import tea_parties
 from db import get_db
+from giveaways import refurb
 
 bp = Blueprint("public", __name__)
 
@@ -25,10 +26,23 @@ def public_url(endpoint: str, **values) -> str:
 def device(asset_tag):
     device = lending.device_by_tag(get_db(), asset_tag)
     if device is None:
-        abort(404)
+        return refurb_device(asset_tag)
     if current_user.is_authenticated and current_user.role == "staff":
         return redirect(url_for("staff.device", device_id=device["id"]), 303)
     response = render_template("public/device.html", asset_tag=device["asset_tag"],
+                               kind_label=device["kind_label"])
+    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def refurb_device(asset_tag):
+    """A donated device's label, before it joins the lending library (or after it was sold
+    or given): who refurbished it, nothing about who has it."""
+    device = refurb.device_by_tag(get_db(), asset_tag)
+    if device is None:
+        abort(404)
+    if current_user.is_authenticated and current_user.role == "staff":
+        return redirect(url_for("staff.refurb_device", refurb_id=device["id"]), 303)
+    response = render_template("public/refurb_device.html", asset_tag=device["asset_tag"],
                                kind_label=device["kind_label"])
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 

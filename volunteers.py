@@ -12,6 +12,7 @@ import re
 import sqlite3
 from datetime import date, datetime, timedelta
 
+import council_settings
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
 from formatting import local_time
@@ -120,29 +121,12 @@ def _when(stamp_text: str, now: datetime) -> str:
 
 def recheck_years(db) -> int:
     """How often the council re-checks a DBS certificate, in years (default 3)."""
-    row = first(db["settings"].rows_where("key = ?", [RECHECK_KEY]))
-    try:
-        years = int(row["value"]) if row else RECHECK_DEFAULT
-    except ValueError:
-        return RECHECK_DEFAULT
-    return years if years in RECHECK_RANGE else RECHECK_DEFAULT
+    return council_settings.get_int(db, RECHECK_KEY, RECHECK_DEFAULT, RECHECK_RANGE)
 
 
 def set_recheck_years(db, actor: Actor, value, now: datetime | None = None) -> int:
-    now = now or utcnow()
-    text = str(value or "").strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 2 and int(text) in RECHECK_RANGE):
-        raise InvalidInput({"years": BAD_YEARS})
-    years = int(text)
-    with write_transaction(db):
-        before = recheck_years(db)
-        if before == years:
-            return years
-        db["settings"].upsert({"key": RECHECK_KEY, "value": str(years), "updated_at": stamp(now),
-                               "updated_by": actor.id}, pk="key")
-        record(db, actor, "setting.update", "settings", RECHECK_KEY,
-               before={"value": before}, after={"value": years}, now=now)
-    return years
+    return council_settings.set_int(db, actor, RECHECK_KEY, value, RECHECK_DEFAULT,
+                                    RECHECK_RANGE, "years", BAD_YEARS, now)
 
 
 # ---------------------------------------------------------------- DBS

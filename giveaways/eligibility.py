@@ -8,8 +8,12 @@ the one in force on the day.
 """
 
 import json
+import re
+from datetime import datetime
 
-from db import first
+from audit import Actor, record, stamp, utcnow
+from db import first, write_transaction
+from validation import InvalidInput, clean_notes
 
 
 def _loaded(row: dict | None) -> dict | None:
@@ -41,3 +45,78 @@ def assess(rule_set: dict, ticks: list[str]) -> dict:
     needs_one = bool(one_of) and not any(c["key"] in ticked for c in one_of)
     return {"eligible": not missing and not needs_one, "missing_required": missing,
             "needs_one_of": [c["label"] for c in one_of] if needs_one else []}
+
+
+# ---------------------------------------------------------------- a new version
+
+GROUPS = {"required": "All of these", "one_of": "At least one of these"}
+LABEL_MAX = 120
+CRITERIA_MAX = 20
+REPEAT_RANGE = range(0, 61)
+BAD_REPEAT = "Please give a whole number of months from 0 to 60 (0: no repeat rule)."
+NEED_CRITERION = "Please give at least one criterion."
+UNCHANGED = "That is the same as version {version}, so there is nothing to save."
+
+
+def _labels(text, field, errors) -> list[str]:
+    """One criterion per line, spaces tidied, blank lines and repeats dropped."""
+    labels = list(dict.fromkeys(" ".join(line.split()) for line in str(text or "").splitlines()))
+    labels = [label for label in labels if label]
+    if any(len(label) > LABEL_MAX for label in labels):
+        errors[field] = f"Please keep each line to {LABEL_MAX} characters or fewer."
+    return labels
+
+
+def _key(label: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")[:40] or "criterion"
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+def _criteria(current: dict, groups: dict[str, list[str]]) -> list[dict]:
+    """Criteria with stable keys: a label the current version already has keeps its key,
+    so reports can follow one criterion across versions."""
+    known = {c["label"].casefold(): c["key"] for c in current["criteria"]}
+    taken = set(known.values())
+    criteria = []
+    for group, labels in groups.items():
+        for label in labels:
+            key = known.get(label.casefold()) or _key(label, taken)
+            taken.add(key)
+            criteria.append({"key": key, "label": label, "group": group})
+    return criteria
+
+
+def save_rule_set(db, actor: Actor, scheme: str, form: dict,
+                  now: datetime | None = None) -> dict:
+    """Staff save the council's rules as the next version; earlier giveaways keep the
+    version they were given under. `form`: `required` and `one_of` (one criterion a line),
+    `repeat_months`, `note`."""
+    now = now or utcnow()
+    errors = {}
+    groups = {g: _labels(form.get(g), g, errors) for g in GROUPS}
+    if not any(groups.values()):
+        errors["required"] = NEED_CRITERION
+    elif sum(map(len, groups.values())) > CRITERIA_MAX:
+        errors["required"] = f"Please keep to {CRITERIA_MAX} criteria or fewer."
+    months = str(form.get("repeat_months") or "").strip()
+    if not (months.isascii() and months.isdigit() and len(months) <= 2
+            and int(months) in REPEAT_RANGE):
+        errors["repeat_months"] = BAD_REPEAT
+    note = clean_notes(form.get("note"), "note", errors, max_len=500)
+    if errors:
+        raise InvalidInput(errors)
+    with write_transaction(db):
+        current = current_rule_set(db, scheme)
+        criteria = _criteria(current, groups)
+        if criteria == current["criteria"] and int(months) == (current["repeat_months"] or 0):
+            raise InvalidInput({"required": UNCHANGED.format(version=current["version"])})
+        row = {"scheme": scheme, "version": current["version"] + 1,
+               "criteria": json.dumps(criteria), "repeat_months": int(months), "note": note,
+               "created_at": stamp(now), "created_by": actor.id}
+        rule_set_id = db["eligibility_rule_sets"].insert(row).last_pk
+        record(db, actor, "eligibility.new_version", "eligibility_rule_sets", rule_set_id,
+               after=row, now=now)
+    return get_rule_set(db, rule_set_id)

@@ -1,3 +1,6 @@
-"""(being built for issue 5)"""
+"""Giving free SIMs on the tablet: the shared screens from sim_desk.py."""
 
-from volunteer.views import bp  # noqa: F401
+import sim_desk
+from volunteer.views import bp
+
+sim_desk.register(bp)  # /volunteer/sims/give, endpoint volunteer.give_sim

@@ -1,0 +1,153 @@
+"""Giving a free SIM: the same screens for volunteers on a tablet and staff at the desk.
+`register(bp)` adds them to a blueprint, which keeps its own sign-in guard (see desk.py).
+
+Two steps: scan the SIM (it must be in stock here), then tick what the person says, say
+who it is for, and give it. A volunteer gives from their tablet's venue; staff give from
+the venue whose stock the SIM is in."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import learners
+from db import get_db, or_404
+from giveaways import eligibility, sims
+from help_desk import new_request_id
+from validation import InvalidInput
+
+ROUTES = [
+    ("/sims/give", "give_sim", ["GET", "POST"]),
+    ("/sims/given/<int:giveaway_id>", "sim_given", ["GET"]),
+]
+FIELDS = ("scan", "who", "learner_id", "card", "house", "postcode", "override_reason",
+          "request_id")
+
+
+def register(bp) -> None:
+    for rule, name, methods in ROUTES:
+        bp.add_url_rule(rule, name, globals()[name], methods=methods)
+
+
+def _render(template, status=200, **context):
+    area = request.blueprint
+    return render_template(template, area=area, base=f"{area}/base.html", **context), status
+
+
+def _venue_for(scan) -> int | None:
+    """Where the SIM is given: the tablet's venue, or for staff the SIM's own venue."""
+    if current_user.venue_id:
+        return current_user.venue_id
+    sim = sims.find_sim(get_db(), scan)
+    return sim["venue_id"] if sim else None
+
+
+def _scan_page(scan, errors, status=200):
+    return _render("sims/scan.html", status, form={"scan": scan}, errors=errors)
+
+
+def _give_page(sim, form, errors, status=200):
+    db = get_db()
+    query = request.args.get("q", "").strip()
+    matches = []
+    if query:
+        matches = learners.find_learners(db, query, sim["venue_id"]) or \
+            learners.find_learners(db, query, everywhere=True)
+    rule_set = eligibility.current_rule_set(db, "sim")
+    return _render(
+        "sims/give.html", status, sim=sim, sim_words=sims.sim_words(sim), form=form,
+        errors=errors, rule_set=rule_set, groups=eligibility.GROUPS, query=query,
+        matches=matches, learner=learners.get_learner(db, form["learner_id"]),
+        asks_reason=bool(form["override_reason"] or errors.get("override_reason")
+                         or errors.get("ticks", "").startswith("Not eligible")))
+
+
+def give_sim():
+    """GET: the scan box, or with ?scan= the giving form. POST without `stage`: check
+    the scan and move on to the form; POST with stage=give: give the SIM. A form sent
+    twice shows the SIM its first sending gave."""
+    db = get_db()
+    giving = request.method == "POST" and request.form.get("stage") == "give"
+    made = sims.given_for_request(db, request.form.get("request_id")) if giving else None
+    if made:
+        return _confirmed(made)
+    scan = (request.form if request.method == "POST" else request.args).get("scan", "")
+    scan = scan.strip()
+    if request.method == "GET" and not scan:
+        return _scan_page("", {})
+    try:
+        sim = sims.sim_for_scan(db, scan, _venue_for(scan))
+    except InvalidInput as e:
+        known = sims.find_sim(db, scan) if giving else None
+        if known is None:
+            return _scan_page(scan, e.errors, 422)
+        return _give_page(known, _typed(), e.errors, 422)  # it went while the form was open
+    if request.method == "GET":
+        return _give_page(sim, _new_form(scan), {})
+    if not giving:
+        return redirect(url_for(f"{request.blueprint}.give_sim", scan=scan), 303)
+    return _give(sim)
+
+
+def _confirmed(giveaway):
+    return redirect(url_for(f"{request.blueprint}.sim_given", giveaway_id=giveaway["id"]), 303)
+
+
+def _new_form(scan) -> dict:
+    form = dict.fromkeys(FIELDS, "")
+    chosen = learners.get_learner(get_db(), request.args.get("learner"))
+    form.update(scan=scan, ticks=[], request_id=new_request_id(),
+                who="learner" if chosen else "", learner_id=str(chosen["id"]) if chosen else "")
+    return form
+
+
+def _typed() -> dict:
+    form = {f: request.form.get(f, "") for f in FIELDS}
+    form["ticks"] = request.form.getlist("ticks")
+    return form
+
+
+def _recipient(form) -> tuple[dict, dict]:
+    """give_sim's who-arguments from the form, and a problem with a scanned card."""
+    if form["who"] == "household":
+        return {"household": {"house": form["house"], "postcode": form["postcode"]}}, {}
+    if form["who"] == "anonymous":
+        return {"anonymous": True}, {}
+    if form["who"] != "learner":
+        return {}, {}
+    if form["learner_id"]:
+        return {"learner_id": form["learner_id"]}, {}
+    if not form["card"].strip():
+        return {}, {"card": sims.NEED_LEARNER}
+    learner = learners.learner_by_card(get_db(), form["card"])
+    if learner is None:
+        return {}, {"card": learners.UNKNOWN_CARD}
+    return {"learner_id": learner["id"]}, {}
+
+
+def _give(sim):
+    form = _typed()
+    who, errors = _recipient(form)
+    try:
+        giveaway = sims.give_sim(
+            get_db(), current_user.actor, form["scan"], sim["venue_id"], form["ticks"],
+            override_reason=form["override_reason"], request_id=form["request_id"] or None,
+            **who)
+    except InvalidInput as e:
+        more = dict(e.errors)
+        if errors:
+            more.pop("who", None)  # the card's own message says it better
+        return _give_page(sim, form, {**more, **errors}, 422)
+    flash(f"SIM given: {sims.sim_words(giveaway)}.")
+    return _confirmed(giveaway)
+
+
+def sim_given(giveaway_id):
+    """The confirmation: the offer and when its data runs out. Volunteers see only the
+    SIMs given at their own venue."""
+    giveaway = or_404(sims.get_giveaway(get_db(), giveaway_id))
+    if current_user.venue_id and giveaway["venue_id"] != current_user.venue_id:
+        or_404(None)
+    rule_set = eligibility.get_rule_set(get_db(), giveaway["rule_set_id"])
+    labels = {c["key"]: c["label"] for c in rule_set["criteria"]}
+    return _render("sims/given.html", giveaway=giveaway, ticks=[labels[k] for k in
+                                                                 giveaway["ticks"]],
+                   sim_words=sims.sim_words(giveaway), day_words=sims.day_words)

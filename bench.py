@@ -22,6 +22,7 @@ import learners
 import lending
 from app import create_app
 from audit import Actor
+from giveaways import sims
 
 ROUNDS = 200
 
@@ -107,6 +108,36 @@ def tea_party_figures(database, kiosk, volunteer, staff) -> list[tuple[str, floa
     ]
 
 
+def giveaway_figures(database, volunteer, staff) -> list[tuple[str, float]]:
+    """A SIM scanned and given on the tablet (ROUNDS fresh SIMs, each given once, through
+    the same view volunteers use), the SIM report and the refurbished-device impact page."""
+    system = Actor(None, "bench")
+    codes = [demo.demo_iccid(500_000 + n) for n in range(ROUNDS)]
+    sims.add_batch(database, system, {
+        "venue": "1", "item": "sim", "network": "Three", "offer": "Bench", "months": "6",
+        "received_on": lending.today().isoformat(), "codes": "\n".join(codes)})
+    lookup = per_request_ms(volunteer, "GET", f"/volunteer/sims/give?scan={codes[0]}")
+
+    def give(code) -> float:
+        start = time.perf_counter()
+        response = volunteer.post("/volunteer/sims/give", data={
+            "stage": "give", "scan": code, "ticks": ["age_18_plus", "low_income",
+                                                     "cannot_afford"],
+            "who": "anonymous", "request_id": code})
+        if response.status_code >= 400:
+            sys.exit(f"giving {code} answered {response.status_code}")
+        return (time.perf_counter() - start) * 1000
+
+    gives = [give(code) for code in codes]
+    given = database.execute("select count(*) from sims s join sim_batches b on "
+                             "b.id = s.batch_id where b.offer = 'Bench' and s.status = 'given'")
+    if given.fetchone()[0] != ROUNDS:
+        sys.exit("not every bench SIM was given")
+    return [("sim_scan_to_form", lookup), ("sim_give", statistics.median(gives)),
+            ("staff_sim_report_year", per_request_ms(staff, "GET", "/staff/sims/report")),
+            ("staff_refurb_impact_year", per_request_ms(staff, "GET", "/staff/refurb/impact"))]
+
+
 def main() -> None:
     bare = Flask("bare")
     bare.add_url_rule("/", "ok", lambda: "ok")
@@ -140,6 +171,7 @@ def main() -> None:
                                                data={"topic": "email", "name": "Bench"})),
         *lending_figures(app, database, staff),
         *tea_party_figures(database, kiosk, volunteer, staff),
+        *giveaway_figures(database, volunteer, staff),
     ]
     print(f"# {ROUNDS} requests each, median; demo data: {database['tickets'].count} tickets")
     for name, ms in figures:

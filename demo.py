@@ -14,6 +14,7 @@ import tea_parties
 import volunteers as volunteer_rules
 from audit import Actor, utcnow
 from db import get_db
+from giveaways import refurb, sims
 
 DEMO_STAFF = ("staff", "Sam Staff", "library-demo-2026")
 DEMO_VOLUNTEERS = [("Asha", "1234"), ("Bill", "2345"), ("Chloe", "3456")]
@@ -62,6 +63,7 @@ def seed(db) -> dict:
                                 now=now - timedelta(minutes=5))
     seed_lending(db, system, venue_ids, now)
     seed_tea_parties(db, system, venue_ids, volunteers, now)
+    seed_giveaways(db, system, venue_ids, volunteers, now)
     return {"venues": len(venue_ids)}
 
 
@@ -162,6 +164,52 @@ def seed_tea_parties(db, system, venue_ids, volunteers, now) -> None:
     learners.add_referral(db, volunteers[0], 1, {"kind": "adult_learning",
                                                  "detail": "Wigan Adult Learning: Computers "
                                                            "for beginners"})
+
+
+def demo_iccid(serial: int) -> str:
+    """A made-up ICCID with a valid Luhn check digit, so the demo stock scans."""
+    body = f"894411{serial:012d}"
+    return next(body + d for d in "0123456789" if lending._luhn_ok(body + d))
+
+
+def seed_giveaways(db, system, venue_ids, volunteers, now) -> None:
+    """O2 SIM stock at two libraries (Leigh running low), SIMs given over the last weeks,
+    and a housing-association donation with laptops at every stage: received, wiped,
+    refurbished, ready, sold for £60, gifted to a care leaver, lent, recycled."""
+    today = lending.today(now)
+    for venue, first, count in ((venue_ids[0], 1, 30), (venue_ids[1], 100, 6)):
+        sims.add_batch(db, system, {
+            "venue": venue, "item": "sim", "network": "O2",
+            "offer": "25 GB a month for 12 months", "months": "12",
+            "received_on": (today - timedelta(days=40)).isoformat(),
+            "codes": "\n".join(demo_iccid(first + n) for n in range(count))}, now=now)
+    for n, house in enumerate(("3", "14", "27", "Flat 2", "9")):
+        sims.give_sim(db, volunteers[n % 3], demo_iccid(1 + n), venue_ids[0],
+                      ["age_18_plus", "low_income", ("no_internet_home", "cannot_afford")[n % 2]],
+                      household={"house": house, "postcode": "WN5 0AB"},
+                      now=now - timedelta(days=30 - 5 * n))
+    donation = refurb.record_donation(db, system, {
+        "donor": "Wigan and Leigh Housing", "donor_kind": "housing_association",
+        "received_on": (today - timedelta(days=35)).isoformat(), "venue_id": venue_ids[0],
+        "count_laptop": "8"}, now=now - timedelta(days=35))
+    steps = ["received", "wiped", "refurbished", "ready", "sold", "gifted", "lent", "recycled"]
+    for device, stage in zip(refurb.donation_devices(db, donation), steps, strict=True):
+        if stage == "recycled":
+            refurb.allocate(db, system, device["id"], "recycled",
+                            {"weight_kg": "2.1", "recycler": "Greater Manchester WEEE"})
+            continue
+        if stage == "received":
+            continue
+        refurb.record_wipe(db, system, device["id"], "blancco", f"BL-{device['asset_tag']}")
+        if stage != "wiped":
+            refurb.record_refurb(db, system, device["id"], "B", "New battery", "linux_mint")
+        if stage in ("ready", "sold", "gifted", "lent"):
+            refurb.mark_ready(db, system, device["id"])
+        outcome = {"sold": {"price": "60", "payment_method": "card", "ticks": ["universal_credit"]},
+                   "gifted": {"gift_reason": "care_leaver", "referrer": "Leaving Care Team"},
+                   "lent": {}}.get(stage)
+        if outcome is not None:
+            refurb.allocate(db, system, device["id"], stage, outcome)
 
 
 @click.command("seed-demo")

@@ -2,11 +2,12 @@
 tablet at a tea party. `register(bp)` adds them to a blueprint, which keeps its own sign-in
 guard; the screens follow the blueprint's look and send people back to its own pages."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 import learners
 import lending
+import shared_views
 from db import get_db, or_404
 from help_desk import new_request_id
 from validation import InvalidInput
@@ -22,13 +23,7 @@ ROUTES = [
 
 
 def register(bp) -> None:
-    for rule, name, methods in ROUTES:
-        bp.add_url_rule(rule, name, globals()[name], methods=methods)
-
-
-def _render(template, status=200, **context):
-    area = request.blueprint
-    return render_template(template, area=area, base=f"{area}/base.html", **context), status
+    shared_views.register(bp, ROUTES, globals())
 
 
 def _done(device_id):
@@ -47,7 +42,7 @@ def _device(device_id):
 
 
 def _scan_page(form, errors, status=200):
-    return _render("desk/scan.html", status, form=form, errors=errors)
+    return shared_views.render_in_area("desk/scan.html", status, form=form, errors=errors)
 
 
 def scan():
@@ -87,7 +82,7 @@ def _check_out_page(device, form, errors, status=200):
     db = get_db()
     borrower = lending.get_borrower(db, form.get("borrower_id"))
     query = request.args.get("q", "").strip()
-    return _render(
+    return shared_views.render_in_area(
         "desk/check_out.html", status, device=device, form=form, errors=errors,
         borrower=borrower, matches=lending.find_borrowers(db, query), query=query,
         partners=lending.partners(db), agreement=lending.current_agreement(db),
@@ -149,7 +144,7 @@ def lend_device(device_id):
 
 def _check_in_page(device, form, errors, status=200):
     db = get_db()
-    return _render(
+    return shared_views.render_in_area(
         "desk/check_in.html", status, device=device, loan=lending.open_loan(db, device["id"]),
         checklist=lending.checklist_for(db, device), form=form, errors=errors,
         accessories=lending.ACCESSORIES)

@@ -5,10 +5,11 @@ Two steps: scan the SIM (it must be in stock here), then tick what the person sa
 who it is for, and give it. A volunteer gives from their tablet's venue; staff give from
 the venue whose stock the SIM is in."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 import learners
+import shared_views
 from db import get_db, or_404
 from giveaways import eligibility, sims
 from help_desk import new_request_id
@@ -23,13 +24,7 @@ FIELDS = ("scan", "who", "learner_id", "card", "house", "postcode", "override_re
 
 
 def register(bp) -> None:
-    for rule, name, methods in ROUTES:
-        bp.add_url_rule(rule, name, globals()[name], methods=methods)
-
-
-def _render(template, status=200, **context):
-    area = request.blueprint
-    return render_template(template, area=area, base=f"{area}/base.html", **context), status
+    shared_views.register(bp, ROUTES, globals())
 
 
 def _venue_for(scan) -> int | None:
@@ -41,7 +36,7 @@ def _venue_for(scan) -> int | None:
 
 
 def _scan_page(scan, errors, status=200):
-    return _render("sims/scan.html", status, form={"scan": scan}, errors=errors)
+    return shared_views.render_in_area("sims/scan.html", status, form={"scan": scan}, errors=errors)
 
 
 def _give_page(sim, form, errors, status=200):
@@ -52,7 +47,7 @@ def _give_page(sim, form, errors, status=200):
         matches = learners.find_learners(db, query, sim["venue_id"]) or \
             learners.find_learners(db, query, everywhere=True)
     rule_set = eligibility.current_rule_set(db, "sim")
-    return _render(
+    return shared_views.render_in_area(
         "sims/give.html", status, sim=sim, sim_words=sims.sim_words(sim), form=form,
         errors=errors, rule_set=rule_set, groups=eligibility.GROUPS, query=query,
         matches=matches, learner=learners.get_learner(db, form["learner_id"]),
@@ -148,6 +143,6 @@ def sim_given(giveaway_id):
         or_404(None)
     rule_set = eligibility.get_rule_set(get_db(), giveaway["rule_set_id"])
     labels = {c["key"]: c["label"] for c in rule_set["criteria"]}
-    return _render("sims/given.html", giveaway=giveaway, ticks=[labels[k] for k in
-                                                                 giveaway["ticks"]],
-                   sim_words=sims.sim_words(giveaway), day_words=sims.day_words)
+    return shared_views.render_in_area(
+        "sims/given.html", giveaway=giveaway, ticks=[labels[k] for k in giveaway["ticks"]],
+        sim_words=sims.sim_words(giveaway), day_words=sims.day_words)

@@ -10,7 +10,7 @@ from audit import record, stamp, utcnow
 from db import get_db, parse_id, write_transaction
 from public import public_url
 from staff import bp
-from validation import InvalidInput
+from validation import InvalidInput, gather
 
 
 def device_url(asset_tag: str) -> str:
@@ -28,20 +28,42 @@ def _offsets(db) -> dict:
     return {r["format"]: r for r in db["label_offsets"].rows}
 
 
-def _page(devices, form, errors, status=200):
+def labels_page(devices, form, errors, status=200, **texts):
+    """The label screen, for lending devices or (with `texts` naming its own action and
+    list) donated devices: one form, one set of printer offsets."""
     return render_template("staff/labels.html", devices=devices, form=form, errors=errors,
-                           formats=labels.FORMATS, offsets=_offsets(get_db())), status
+                           formats=labels.FORMATS, offsets=_offsets(get_db()), **texts), status
+
+
+def first_label_form(db, source) -> dict:
+    """The options a label screen opens with: the format asked for, its saved offsets."""
+    fmt = source.get("format", "L7160")
+    saved = _offsets(db).get(fmt, {})
+    return {"format": fmt, "start_at": "1", "offset_x": str(saved.get("offset_x", 0)),
+            "offset_y": str(saved.get("offset_y", 0))}
+
+
+def print_label_sheet(devices, form, file_name, **texts):
+    """The PDF of one QR label per device, or the screen again with what is wrong."""
+    errors = {}
+    options = gather(errors, _options, form)
+    if not devices:
+        errors["device"] = "Please tick at least one device to print a label for."
+    if errors:
+        return labels_page(devices, form, errors, 422, **texts)
+    fmt, start_at, offset_x, offset_y = options
+    config = current_app.config
+    data = labels.label_sheet_pdf(
+        [labels.Label(d["asset_tag"], device_url(d["asset_tag"])) for d in devices], fmt,
+        config["SERVICE_NAME"], config["SERVICE_PHONE"], start_at, offset_x, offset_y)
+    return pdf_response(data, f"{file_name}-{fmt.code}.pdf")
 
 
 @bp.get("/labels")
 def labels_form():
     db = get_db()
     devices = _chosen_devices(db, request.args.getlist("device"))
-    fmt = request.args.get("format", "L7160")
-    saved = _offsets(db).get(fmt, {})
-    form = {"format": fmt, "start_at": "1", "offset_x": str(saved.get("offset_x", 0)),
-            "offset_y": str(saved.get("offset_y", 0))}
-    return _page(devices, form, {})
+    return labels_page(devices, first_label_form(db, request.args), {})
 
 
 def _options(form):
@@ -69,24 +91,10 @@ def learner_card_response(learner: dict):
 
 @bp.post("/labels")
 def print_labels():
-    db = get_db()
-    devices = _chosen_devices(db, request.form.getlist("device"))
+    devices = _chosen_devices(get_db(), request.form.getlist("device"))
     form = {k: request.form.get(k, "").strip() for k in ("format", "start_at", "offset_x",
                                                          "offset_y")}
-    errors = {}
-    try:
-        fmt, start_at, offset_x, offset_y = _options(form)
-    except InvalidInput as e:
-        errors.update(e.errors)
-    if not devices:
-        errors["device"] = "Please tick at least one device to print a label for."
-    if errors:
-        return _page(devices, form, errors, 422)
-    config = current_app.config
-    data = labels.label_sheet_pdf(
-        [labels.Label(d["asset_tag"], device_url(d["asset_tag"])) for d in devices], fmt,
-        config["SERVICE_NAME"], config["SERVICE_PHONE"], start_at, offset_x, offset_y)
-    return pdf_response(data, f"labels-{fmt.code}.pdf")
+    return print_label_sheet(devices, form, "labels")
 
 
 @bp.post("/labels/offsets")
@@ -98,7 +106,7 @@ def save_label_offsets():
     try:
         fmt, _, offset_x, offset_y = _options(form)
     except InvalidInput as e:
-        return _page([], form, e.errors, 422)
+        return labels_page([], form, e.errors, 422)
     row = {"format": fmt.code, "offset_x": offset_x, "offset_y": offset_y,
            "updated_at": stamp(utcnow())}
     with write_transaction(db):
@@ -116,6 +124,6 @@ def calibration():
     try:
         fmt, _, offset_x, offset_y = _options(form)
     except InvalidInput as e:
-        return _page([], form, e.errors, 422)
+        return labels_page([], form, e.errors, 422)
     return pdf_response(labels.calibration_pdf(fmt, offset_x, offset_y),
                 f"calibration-{fmt.code}.pdf")

@@ -1,19 +1,17 @@
 """Donated devices: the pipeline board, donations, each device's next step, QR labels, the
 impact report and the carbon factors."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import help_desk
-import labels
 import learners
 import lending
 import volunteers
-from db import first, get_db, parse_id
+from db import get_db, parse_id
 from giveaways import carbon, eligibility, refurb
-from public import public_url
 from staff import bp, or_404
-from staff.labels import pdf_response
+from staff.labels import first_label_form, labels_page, print_label_sheet
 from validation import InvalidInput
 
 ALLOCATION_FIELDS = ("price", "payment_method", "gift_reason", "referrer", "course",
@@ -168,40 +166,23 @@ def _chosen(db, values) -> list[dict]:
     return [d for d in (refurb.get_device(db, i) for i in ids) if d]
 
 
-def _labels_page(devices, form, errors, status=200):
-    return render_template("staff/refurb/labels.html", devices=devices, form=form,
-                           errors=errors, formats=labels.FORMATS), status
+LABEL_TEXTS = {"heading": "Print QR labels for donated devices",
+               "intro": "Each label's QR code opens the device's page and holds nothing else: "
+                        "nothing about who gave it or who has it.",
+               "action": "staff.refurb_labels", "list_endpoint": "staff.refurb",
+               "list_name": "donated devices list"}
 
 
 @bp.route("/refurb/labels", methods=["GET", "POST"])
 def refurb_labels():
     db = get_db()
-    source = request.form if request.method == "POST" else request.args
-    devices = _chosen(db, source.getlist("device"))
-    fmt = source.get("format", "L7160")
-    saved = first(db["label_offsets"].rows_where("format = ?", [fmt])) or {}
-    form = {"format": fmt, "start_at": source.get("start_at", "1"),
-            "offset_x": source.get("offset_x", str(saved.get("offset_x", 0))),
-            "offset_y": source.get("offset_y", str(saved.get("offset_y", 0)))}
     if request.method == "GET":
-        return _labels_page(devices, form, {})
-    errors = {}
-    try:
-        options = labels.validate_options(form["format"], form["start_at"], form["offset_x"],
-                                          form["offset_y"])
-    except InvalidInput as e:
-        errors.update(e.errors)
-    if not devices:
-        errors["device"] = "Please tick at least one device to print a label for."
-    if errors:
-        return _labels_page(devices, form, errors, 422)
-    fmt, start_at, offset_x, offset_y = options
-    config = current_app.config
-    data = labels.label_sheet_pdf(
-        [labels.Label(d["asset_tag"], public_url("public.device", asset_tag=d["asset_tag"]))
-         for d in devices], fmt, config["SERVICE_NAME"], config["SERVICE_PHONE"], start_at,
-        offset_x, offset_y)
-    return pdf_response(data, f"refurb-labels-{fmt.code}.pdf")
+        devices = _chosen(db, request.args.getlist("device"))
+        return labels_page(devices, first_label_form(db, request.args), {}, **LABEL_TEXTS)
+    devices = _chosen(db, request.form.getlist("device"))
+    form = {k: request.form.get(k, "").strip() for k in ("format", "start_at", "offset_x",
+                                                         "offset_y")}
+    return print_label_sheet(devices, form, "refurb-labels", **LABEL_TEXTS)
 
 
 # ---------------------------------------------------------------- impact and carbon

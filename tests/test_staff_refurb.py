@@ -52,7 +52,8 @@ def test_a_donated_laptop_is_wiped_refurbished_and_sold_for_60(staff_client, db,
     impact = text(staff_client.get("/staff/refurb/impact"))
     assert '<dd id="fig-sold">1</dd>' in impact and "£60.00" in impact
     assert '<dd id="fig-co2e">248.0 kg CO2e</dd>' in impact
-    assert "Factors: version 1 (Boavizta" in impact
+    assert "Factors: version 1 (2026-11-01)" in impact
+    assert "Carbon factors version 1, dated 2026-11-01: Boavizta" in impact
 
 
 def test_a_bad_step_keeps_what_was_typed(staff_client, db):
@@ -83,7 +84,8 @@ def test_the_impact_page_shows_an_older_version_on_request(staff_client, db):
     assert "Saved carbon factors version 2" in text(saved)
     assert "Version 1" in text(saved) and "Version 2 (in use)" in text(saved)
     now = text(staff_client.get("/staff/refurb/impact"))
-    assert '<dd id="fig-co2e">69.0 kg CO2e</dd>' in now and "Factors: version 2 (PUC" in now
+    assert '<dd id="fig-co2e">69.0 kg CO2e</dd>' in now and "Factors: version 2 (2027-02-01)" in now
+    assert "Carbon factors version 2, dated 2027-02-01: PUC (TU Berlin model)" in now
     old = text(staff_client.get("/staff/refurb/impact?version=1"))
     assert '<dd id="fig-co2e">248.0 kg CO2e</dd>' in old and "Factors: version 1" in old
 

@@ -5,6 +5,7 @@ figures compare across machines. Runs in-process through the WSGI test client on
 demo database; no timed assertions anywhere, this only reports.
 """
 
+import shutil
 import statistics
 import sys
 import tempfile
@@ -15,8 +16,10 @@ from pathlib import Path
 from flask import Flask
 
 import auth
+import bench_data
 import db as dbmod
 import demo
+import impact
 import labels
 import learners
 import lending
@@ -27,10 +30,10 @@ from giveaways import sims
 ROUNDS = 200
 
 
-def per_request_ms(client, method: str, url: str, **kwargs) -> float:
-    """Median of ROUNDS timings, in milliseconds."""
+def per_request_ms(client, method: str, url: str, rounds: int = ROUNDS, **kwargs) -> float:
+    """Median of `rounds` timings, in milliseconds."""
     timings = []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         start = time.perf_counter()
         response = client.open(url, method=method, **kwargs)
         timings.append((time.perf_counter() - start) * 1000)
@@ -138,6 +141,51 @@ def giveaway_figures(database, volunteer, staff) -> list[tuple[str, float]]:
             ("staff_refurb_impact_year", per_request_ms(staff, "GET", "/staff/refurb/impact"))]
 
 
+REPORT_ROUNDS = 5  # a page over a million-row year takes long enough for five to tell
+
+
+def report_figures() -> tuple[list[tuple[str, float]], list[str]]:
+    """The impact dashboard over ten years of a large borough (bench_data: 1M help
+    interactions, 1M audit rows, 200k loans...): this financial year at every venue and at
+    one, and the drill-down of its biggest figure. Returns figures and the lines that say
+    how long the data took to build and what it holds."""
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        return _timed_reports(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # half a gigabyte
+
+
+def _timed_reports(tmp: Path) -> tuple[list[tuple[str, float]], list[str]]:
+    start = time.perf_counter()
+    counts = bench_data.build(tmp / "report.db")
+    built = time.perf_counter() - start
+    app = create_app({"DATABASE": str(tmp / "report.db"), "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False})
+    database = dbmod.connect(tmp / "report.db")
+    auth.create_user(database, "bench-staff", "Bench Staff", "staff", "bench-password-2026",
+                     Actor(None, "bench"))
+    notes = [f"report_data_build {built:.1f} s",
+             "# report data rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())]
+    if "staff.impact" not in app.view_functions:
+        return [], notes + ["# no impact dashboard yet (staff.impact)"]
+    staff = app.test_client()
+    staff.post("/signin/staff", data={"username": "bench-staff",
+                                      "password": "bench-password-2026"})
+    figures = [("report_impact_year", per_request_ms(staff, "GET", "/staff/impact",
+                                                     REPORT_ROUNDS)),
+               ("report_impact_year_one_venue",
+                per_request_ms(staff, "GET", "/staff/impact?venue=1", REPORT_ROUNDS))]
+    if "staff.impact_figure" in app.view_functions:
+        first, last = impact.default_period(lending.today())
+        biggest = max((f for f in impact.dashboard(database, first, last)
+                       if isinstance(f.get("value"), int | float)), key=lambda f: f["value"])
+        figures.append((f"report_drill_{biggest['key']}", per_request_ms(
+            staff, "GET", f"/staff/impact/{biggest['key']}", REPORT_ROUNDS)))
+    database.conn.close()
+    return figures, notes
+
+
 def main() -> None:
     bare = Flask("bare")
     bare.add_url_rule("/", "ok", lambda: "ok")
@@ -176,6 +224,12 @@ def main() -> None:
     print(f"# {ROUNDS} requests each, median; demo data: {database['tickets'].count} tickets")
     for name, ms in figures:
         print(f"{name} {ms:.3f} ms x{ms / baseline:.1f} ({1000 / ms:.0f} req/s)")
+    report, notes = report_figures()
+    print(f"# impact reports over ten years of a large borough, {REPORT_ROUNDS} requests each, "
+          "median")
+    for name, ms in report:
+        print(f"{name} {ms:.3f} ms x{ms / baseline:.1f} ({1000 / ms:.1f} req/s)")
+    print("\n".join(notes))
 
 
 if __name__ == "__main__":

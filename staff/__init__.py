@@ -12,6 +12,7 @@ desk.register(bp)  # scan, lend, check in: shared with volunteers' tablets
 
 from staff import (  # noqa: E402,F401  (routes register on bp)
     devices,
+    impact,
     imports,
     kiosks,
     labels,

@@ -11,6 +11,7 @@ import auth
 import help_desk
 import lending
 from audit import Actor
+from tests.bad_input import impact as impact_cases
 from tests.bad_input import learners as learner_cases
 from tests.bad_input import refurb as refurb_cases
 from tests.bad_input import sims as sim_cases
@@ -446,7 +447,8 @@ CASES = [
 ]
 
 
-AREAS = (tea_party_cases, volunteer_cases, learner_cases, sim_cases, refurb_cases)
+AREAS = (tea_party_cases, volunteer_cases, learner_cases, sim_cases, refurb_cases,
+         impact_cases)
 CASES += [case for area in AREAS for case in area.CASES]
 
 

@@ -175,6 +175,9 @@ def impact_dashboard():
     return _dashboard_page(db, _filters(db))
 
 
+ROWS_PER_PAGE = 500
+
+
 @bp.get("/impact/<key>")
 def impact_figure(key):
     db = get_db()
@@ -183,7 +186,18 @@ def impact_figure(key):
     drill = impact.drill(db, key, f["first"], f["last"], venue_id=f["venue_id"],
                          partner_id=f["partner_id"])
     return _filter_page("staff/impact/figure.html", f, figure=figure, drill=drill,
+                        page=_rows_page(drill["rows"], request.args.get("page")),
                         trend=_trend(db, figure, f), by_venue=_by_venue(db, figure, f))
+
+
+def _rows_page(rows: list, asked) -> dict:
+    """One page of a drill-down's rows: a year of help visits at a big borough is 100k
+    rows, too many for one web page (the CSV has them all)."""
+    pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
+    number = min(parse_id(asked) or 1, pages)
+    start = (number - 1) * ROWS_PER_PAGE
+    return {"rows": rows[start:start + ROWS_PER_PAGE], "number": number, "pages": pages,
+            "first_row": start + 1, "last_row": min(start + ROWS_PER_PAGE, len(rows))}
 
 
 def csv_response(rows: list[list], name: str) -> Response:

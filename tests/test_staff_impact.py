@@ -16,6 +16,7 @@ import help_desk
 import impact
 import lending
 from audit import Actor
+from staff import impact as impact_views
 from staff.impact import csv_response
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -176,3 +177,21 @@ def test_bad_filters_give_messages_not_files(db, staff_client, url):
     assert 'id="venue-error">Please choose a venue from the list.</p>' in page
     assert 'id="partner-error">Please choose a partner from the list.</p>' in page
     assert 'value="31/02/2026"' in page
+
+
+def test_a_long_drill_down_comes_a_page_at_a_time(db, venue, volunteer, staff_client,
+                                                  monkeypatch):
+    monkeypatch.setattr(impact_views, "ROWS_PER_PAGE", 2)
+    helper = Actor(volunteer, "Asha")
+    for _ in range(5):
+        ticket = help_desk.create_ticket(db, venue, "email", None, KIOSK)
+        help_desk.take_ticket(db, ticket["id"], helper)
+        help_desk.finish_ticket(db, ticket["id"], helper, ["email"], 5, "solved", None)
+    first = text(staff_client.get("/staff/impact/visits"))
+    assert '<dd id="figure-rows">5</dd>' in first
+    assert first.count('<tr><td>') == 2 and "Rows 1 to 2 of 5 (page 1 of 3)" in first
+    last = text(staff_client.get("/staff/impact/visits?page=3"))
+    assert last.count('<tr><td>') == 1 and "Rows 5 to 5 of 5" in last
+    assert "Previous page" in last and "Next page" not in last
+    beyond = text(staff_client.get("/staff/impact/visits?page=99x"))
+    assert "Rows 1 to 2 of 5" in beyond  # a page that is not a number starts at the first

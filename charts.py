@@ -28,6 +28,13 @@ TREND_HEIGHT = 240
 NOTHING = "Nothing to show for this period."
 
 
+def _plain(value) -> str:
+    """A count or plain number: whole numbers with commas, others to one decimal."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
 def format_value(value, unit: str) -> str:
     """A figure as people read it: 1,234 · 12.5 hours · 40.0 kg · £1,250.00; "–" for none."""
     if value is None:
@@ -38,9 +45,7 @@ def format_value(value, unit: str) -> str:
         return f"{value:,.2f}".rstrip("0").rstrip(".") + " hours"
     if unit == "kg":
         return f"{value:,.1f} kg"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
+    return _plain(value)
 
 
 def short_value(value, unit: str) -> str:
@@ -51,9 +56,7 @@ def short_value(value, unit: str) -> str:
         return f"£{value:,.0f}"
     if unit == "kg":
         return f"{value:,.0f} kg" if value >= 100 else f"{value:,.1f} kg"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
+    return _plain(value)
 
 
 def nice_ceiling(value: float) -> float:

@@ -9,10 +9,13 @@ from htmx_flask import Htmx
 from werkzeug.routing import IntegerConverter
 
 import auth
+import backup
 import db
 import demo
 import formatting
 import reminders_cli
+import retention
+import security_headers
 
 DEFAULTS = {
     "DATABASE": None,  # set from the instance folder below unless DOORSTEP_DATABASE is given
@@ -68,6 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo.init_app(app)
     formatting.init_app(app)
     reminders_cli.init_app(app)
+    retention.init_app(app)
+    backup.init_app(app)
+    security_headers.init_app(app)
 
     from kiosk.views import bp as kiosk_bp
     from public import bp as public_bp

@@ -703,3 +703,20 @@ def m006_report_indexes(db):
     db.execute("CREATE INDEX idx_loans_partner_open ON loans(partner_id) "
                "WHERE closed_at IS NULL")
     db.execute("CREATE INDEX idx_referrals_made ON referrals(made_on)")
+
+
+@doorstep()
+def m007_data_protection(db):
+    """Issue 7: a second factor for staff, and marks for records whose identity was removed.
+
+    - users.totp_secret holds the TOTP seed encrypted with a key kept outside the database
+      (two_factor.py); totp_last_step refuses a code used twice.
+    - anonymised_at on users, learners and borrowers: retention or an erasure removed who
+      they were, but the row stays so reports keep their counts.
+    """
+    db["users"].add_column("totp_secret", str)
+    db["users"].add_column("totp_enabled_at", str)
+    db["users"].add_column("totp_last_step", int)
+    db["users"].add_column("anonymised_at", str)
+    db["learners"].add_column("anonymised_at", str)
+    db["borrowers"].add_column("anonymised_at", str)

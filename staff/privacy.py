@@ -1,0 +1,1 @@
+"""Staff > Data protection: subject access exports, erasure, retention periods (issue 7)."""

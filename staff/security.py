@@ -1,0 +1,1 @@
+"""Staff > Security: a second factor (TOTP) for staff sign-in (issue 7)."""

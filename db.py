@@ -37,7 +37,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA secure_delete=ON")  # erased personal data is overwritten, not left in free pages
+    conn.execute("PRAGMA secure_delete=ON")  # erased personal data is zeroed, not left behind
     conn.execute("PRAGMA synchronous=NORMAL")
     return sqlite_utils.Database(conn)
 

@@ -21,14 +21,17 @@ DEFAULTS = {
     "DATABASE": None,  # set from the instance folder below unless DOORSTEP_DATABASE is given
     "SERVICE_NAME": "Doorstep Library Service",
     "SERVICE_PHONE": "0161 000 0000",
-    "KIOSK_IDLE_SECONDS": 60,
+    "KIOSK_IDLE_SECONDS": 120,  # the kiosk starts again (screen and session) after this
     "SESSION_IDLE_MINUTES": {"staff": 30, "volunteer": 240},
+    "VOLUNTEER_IDLE_MINUTES": None,  # DOORSTEP_VOLUNTEER_IDLE_MINUTES=480 overrides "volunteer"
+    "PROXY_HOPS": 0,  # DOORSTEP_PROXY_HOPS=1 behind one nginx: trust its X-Forwarded-Proto/-For
     "QUEUE_POLL_SECONDS": 3,
     "KIOSK_POLL_SECONDS": 10,
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the (server-side) session
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # no request body bigger than this, anywhere
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # Secure anyway on every HTTPS request (security_headers)
 }
 
 

@@ -2,7 +2,9 @@
 
 Sessions live in the database (`user_sessions`): the cookie holds only a random token,
 so signing out, an idle timeout or a staff action really ends a session everywhere.
-Failed sign-ins are counted per account, never per IP: a whole library shares one IP.
+Failed sign-ins are counted per account, never per IP: a whole library shares one IP
+(lockout.py). Staff may add a second factor, a code from an authenticator app (two_factor.py),
+and a council may require one: the server-side session starts only once the code is right.
 """
 
 import contextlib
@@ -24,6 +26,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -33,14 +36,19 @@ from flask import (
 from flask.cli import with_appcontext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+import lockout
+import two_factor
 from audit import Actor, record, stamp, utcnow
 from db import first, get_db, write_transaction
-from htmx import is_htmx
+from htmx import client_redirect, is_htmx
 from validation import InvalidInput
 
 ROLES = ("staff", "volunteer")
-MAX_FAILED_SIGNINS = 5
-LOCKOUT_MINUTES = 15
+MAX_FAILED_SIGNINS = lockout.MAX_FAILED_SIGNINS
+LOCKOUT_MINUTES = lockout.LOCKOUT_MINUTES
+PENDING_SIGNIN = "pending_signin"  # Flask session key: password checked, second factor not yet
+PENDING_SECONDS = 5 * 60
+ENROLMENT_ENDPOINTS = {"staff.security_setup"}  # all a staff member may open until enrolled
 ABSOLUTE_SESSION_HOURS = 12
 KIOSK_COOKIE = "doorstep_kiosk"
 TABLET_COOKIE = "doorstep_tablet"
@@ -66,6 +74,7 @@ class User(UserMixin):
         self.username = row["username"]
         self.display_name = row["display_name"]
         self.role = row["role"]
+        self.totp_enabled = two_factor.enabled(row)
         self.token = token
         self.venue_id = venue_id
 
@@ -130,28 +139,16 @@ def check_credentials(db, username: str, secret: str, role: str,
         with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASH, secret or "x")  # same time taken as a real check
         return None, wrong
-    if user["locked_until"] and user["locked_until"] > stamp(now):
-        return None, (f"Too many wrong tries: this account is locked for {LOCKOUT_MINUTES} "
-                      "minutes. Ask a member of staff if you need it sooner.")
+    if lockout.is_locked(user, now):
+        return None, lockout.LOCKED
     try:
         hasher.verify(user["secret_hash"], secret or "")
     except (VerificationError, InvalidHashError):
-        with write_transaction(db):
-            failures = db.execute(
-                "select failed_logins from users where id = ?", [user["id"]]
-            ).fetchone()[0] + 1
-            changes = {"failed_logins": failures}
-            if failures >= MAX_FAILED_SIGNINS:
-                changes = {"failed_logins": 0,
-                           "locked_until": stamp(now + timedelta(minutes=LOCKOUT_MINUTES))}
-                record(db, None, "user.locked", "users", user["id"], after=changes, now=now)
-            db["users"].update(user["id"], changes)
-        if failures >= MAX_FAILED_SIGNINS:
-            return None, (f"Too many wrong tries: this account is locked for {LOCKOUT_MINUTES} "
-                          "minutes. Ask a member of staff if you need it sooner.")
-        return None, wrong
-    if user["failed_logins"] or user["locked_until"]:
-        db["users"].update(user["id"], {"failed_logins": 0, "locked_until": None})
+        return None, (lockout.LOCKED if lockout.count_failure(db, user["id"], now) else wrong)
+    if not (role == "staff" and two_factor.enabled(user)):
+        # With a second factor the count carries on to the code, so a known password
+        # cannot buy unlimited guesses at it; it starts again when the code is right.
+        lockout.clear(db, user)
     return user, None
 
 
@@ -184,7 +181,9 @@ def session_user(db, token: str, idle_minutes: dict[str, int],
         end_session(db, token)
         return None
     if row["last_seen_at"] < stamp(now - timedelta(seconds=60)):
-        db["user_sessions"].update(token_hash(token), {"last_seen_at": stamp(now)})
+        # a plain UPDATE: a session ended meanwhile (signed out in another tab) is no error
+        db.execute("update user_sessions set last_seen_at = ? where token_hash = ?",
+                   [stamp(now), token_hash(token)])
     return User(row, token, row["venue_id"])
 
 
@@ -231,13 +230,18 @@ def _unauthorized():
 
 
 def require_role(*roles: str):
-    """A blueprint's before_request guard: signed in, and in one of `roles`."""
+    """A blueprint's before_request guard: signed in, and in one of `roles`. While the council
+    requires a second factor, staff without one can open only the page that sets it up."""
 
     def guard():
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if current_user.role not in roles:
             abort(403)
+        if (current_user.role == "staff" and not current_user.totp_enabled
+                and request.endpoint not in ENROLMENT_ENDPOINTS
+                and two_factor.required(get_db())):
+            return client_redirect(url_for("staff.security_setup"))
         return None
 
     return guard
@@ -297,14 +301,154 @@ def staff_signin():
     form = {"username": request.form.get("username", "")}
     errors = {}
     if request.method == "POST":
-        user, problem = check_credentials(get_db(), form["username"],
+        db = get_db()
+        user, problem = check_credentials(db, form["username"],
                                           request.form.get("password", ""), "staff")
         if user:
+            target = safe_next(request.args.get("next"), url_for("staff.index"))
+            if two_factor.enabled(user):
+                _begin_pending(user, target)
+                return redirect(url_for("auth.staff_code"))
+            if two_factor.required(db):
+                _begin_pending(user, target)
+                return redirect(url_for("auth.staff_enrol"))
             _sign_in(user, None)
-            return redirect(safe_next(request.args.get("next"), url_for("staff.index")))
+            return redirect(target)
         errors["password"] = problem
     return render_template("auth/staff_signin.html", form=form, errors=errors), (
         401 if errors else 200)
+
+
+# ---- the second step for staff: a code from an authenticator app ---------------------------
+#
+# After the right password a staff member with a second factor (or one the council makes
+# set one up) is only *pending*: the Flask session holds their id and the time, for five
+# minutes, and no server-side session exists yet, so the pending state opens nothing
+# (`require_role` sees nobody signed in). The session cookie is signed, so it cannot be
+# forged; a copy of it only allows trying codes, which count toward the account's lockout.
+
+
+def _begin_pending(user: dict, target: str) -> None:
+    session.clear()  # nothing of an earlier sign-in on this browser carries over
+    session[PENDING_SIGNIN] = {"user": user["id"], "at": int(utcnow().timestamp()),
+                               "next": target}
+
+
+def _pending_user() -> dict | None:
+    """The staff member part-way through signing in, or None when there is none or it has
+    taken longer than five minutes."""
+    pending = session.get(PENDING_SIGNIN)
+    try:
+        user_id, started = int(pending["user"]), int(pending["at"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    if not 0 <= utcnow().timestamp() - started <= PENDING_SECONDS:
+        return None
+    return first(get_db()["users"].rows_where("id = ? and role = 'staff' and active = 1",
+                                              [user_id]))
+
+
+def _start_again():
+    """Back to the password, with a word about why when a pending sign-in ran out."""
+    if session.pop(PENDING_SIGNIN, None) is not None:
+        flash("That took longer than five minutes, so please sign in again.")
+    return redirect(url_for("auth.staff_signin"))
+
+
+def _finish_pending(user_id: int):
+    """The second step is done: now the real, server-side session starts."""
+    target = safe_next(session.get(PENDING_SIGNIN, {}).get("next"), url_for("staff.index"))
+    _sign_in(get_db()["users"].get(user_id), None)  # clears the pending state
+    return target
+
+
+def no_store(response):
+    """Pages showing a secret or recovery codes are never kept in a browser's cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/signin/staff/code", methods=["GET", "POST"])
+def staff_code():
+    db = get_db()
+    user = _pending_user()
+    if user is None:
+        return _start_again()
+    if not two_factor.enabled(user):  # reset by someone else meanwhile
+        if two_factor.required(db):
+            return redirect(url_for("auth.staff_enrol"))
+        session.pop(PENDING_SIGNIN, None)
+        return redirect(url_for("auth.staff_signin"))
+    form, errors = {"code": ""}, {}
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        problem = two_factor.verify_code(db, user["id"], code, two_factor.cipher(current_app))
+        if problem is None:
+            return redirect(_finish_pending(user["id"]))
+        errors["code"] = problem
+        if problem == two_factor.BAD_FORMAT:
+            form["code"] = code[:20]
+            return render_template("auth/staff_code.html", form=form, errors=errors), 422
+    return render_template("auth/staff_code.html", form=form, errors=errors), (
+        401 if errors else 200)
+
+
+@bp.route("/signin/staff/recovery", methods=["GET", "POST"])
+def staff_recovery():
+    user = _pending_user()
+    if user is None or not two_factor.enabled(user):
+        return _start_again()
+    form, errors = {"code": ""}, {}
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        left, problem = two_factor.use_recovery_code(get_db(), user["id"], code,
+                                                     two_factor.cipher(current_app))
+        if problem is None:
+            _finish_pending(user["id"])
+            flash(f"You signed in with a recovery code, which now cannot be used again. You "
+                  f"have {left} left. If your phone is lost, set up your second factor again.")
+            return redirect(url_for("staff.security"))
+        errors["code"] = problem
+        if problem == two_factor.RECOVERY_FORMAT:
+            form["code"] = code[:40]
+            return render_template("auth/staff_recovery.html", form=form, errors=errors), 422
+    return render_template("auth/staff_recovery.html", form=form, errors=errors), (
+        401 if errors else 200)
+
+
+@bp.route("/signin/staff/set-up", methods=["GET", "POST"])
+def staff_enrol():
+    """The council requires a second factor and this staff member has none yet: they set
+    it up before their first page."""
+    db = get_db()
+    user = _pending_user()
+    if user is None:
+        return _start_again()
+    if two_factor.enabled(user):
+        return redirect(url_for("auth.staff_code"))
+    box = two_factor.cipher(current_app)
+    errors = {}
+    if request.method == "POST":
+        try:
+            codes = two_factor.confirm_setup(db, user["id"], request.form.get("code"), box,
+                                             Actor(user["id"], user["display_name"]))
+        except InvalidInput as e:
+            errors = e.errors
+        else:
+            target = _finish_pending(user["id"])
+            return no_store(make_response(render_template(
+                "auth/recovery_codes.html", codes=codes, next_url=target)))
+    secret = two_factor.begin_setup(db, user["id"], box)
+    return no_store(make_response(render_template(
+        "auth/staff_enrol.html", errors=errors,
+        **setup_context(secret, user["username"])), 422 if errors else 200))
+
+
+def setup_context(secret: str, username: str) -> dict:
+    """What a set-up page shows: the QR code, and the same secret typed out in groups."""
+    uri = two_factor.provisioning_uri(secret, username, current_app.config["SERVICE_NAME"])
+    return {"qr": two_factor.qr_svg(uri), "secret": two_factor.spaced(secret),
+            "account": username, "issuer": current_app.config["SERVICE_NAME"]}
 
 
 @bp.route("/signin/volunteer", methods=["GET", "POST"])
@@ -367,6 +511,7 @@ def create_user_command(username, role, display_name, password):
 
 
 def init_app(app) -> None:
+    two_factor.init_app(app)
     login_manager.init_app(app)
     app.register_blueprint(bp)
     app.cli.add_command(create_user_command)

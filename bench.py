@@ -17,6 +17,7 @@ from flask import Flask
 
 import auth
 import bench_data
+import bench_load
 import db as dbmod
 import demo
 import impact
@@ -182,8 +183,32 @@ def _timed_reports(tmp: Path) -> tuple[list[tuple[str, float]], list[str]]:
                        if isinstance(f.get("value"), int | float)), key=lambda f: f["value"])
         figures.append((f"report_drill_{biggest['key']}", per_request_ms(
             staff, "GET", f"/staff/impact/{biggest['key']}", REPORT_ROUNDS)))
+    figures += subject_access_figures(database, staff)
     database.conn.close()
     return figures, notes
+
+
+def subject_access_figures(database, staff) -> list[tuple[str, float]]:
+    """A subject access request on ten years of data: the readable copy for the learner,
+    borrower and volunteer with the most records, and a search by name."""
+    def busiest(sql: str) -> int:
+        return database.execute(sql).fetchone()[0]
+
+    people = {
+        "learner": busiest("select learner_id from tickets where learner_id is not null "
+                           "group by learner_id order by count(*) desc limit 1"),
+        "borrower": busiest("select borrower_id from loans where borrower_id is not null "
+                            "group by borrower_id order by count(*) desc limit 1"),
+        "volunteer": busiest("select user_id from volunteer_shifts group by user_id "
+                             "order by count(*) desc limit 1"),
+    }
+    figures = [(f"subject_access_copy_{kind}",
+                per_request_ms(staff, "GET", f"/staff/privacy/person.html?r={kind}:{row_id}",
+                               REPORT_ROUNDS))
+               for kind, row_id in people.items()]
+    figures.append(("subject_access_find_name", per_request_ms(
+        staff, "GET", "/staff/privacy/find?q=Mary", REPORT_ROUNDS)))
+    return figures
 
 
 def main() -> None:
@@ -230,6 +255,7 @@ def main() -> None:
     for name, ms in report:
         print(f"{name} {ms:.3f} ms x{ms / baseline:.1f} ({1000 / ms:.1f} req/s)")
     print("\n".join(notes))
+    bench_load.print_figures()  # the same screens through gunicorn, 50 clients at once
 
 
 if __name__ == "__main__":

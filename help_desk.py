@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
-from validation import InvalidInput, gather
+from validation import InvalidInput, gather, request_key, visible
 
 LOCAL_TZ = ZoneInfo("Europe/London")
 NAME_MAX = 40
@@ -51,7 +51,7 @@ def topic_labels(db) -> dict[str, str]:
 
 
 def _clean_name(name: str | None) -> str | None:
-    name = " ".join((name or "").split())
+    name = " ".join(visible(name).split())
     if len(name) > NAME_MAX:
         raise InvalidInput({"name": f"Please use {NAME_MAX} letters or fewer."})
     return name or None
@@ -88,7 +88,7 @@ def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Acto
     if errors:
         raise InvalidInput(errors)
     day = local_day(now)
-    request_id = request_id if request_id and len(request_id) <= 64 else None
+    request_id = request_key(request_id)
     with write_transaction(db):
         if request_id:
             made = db.execute("select id from tickets where request_id = ?",
@@ -253,7 +253,7 @@ def validate_help_log(db, topics_given, minutes, outcome, notes) -> dict:
         errors["minutes"] = f"Enter the minutes spent as a number from 1 to {MINUTES_MAX}."
     if outcome not in OUTCOMES:
         errors["outcome"] = "Choose how it went."
-    notes = (notes or "").strip()
+    notes = visible(notes).strip()
     if len(notes) > NOTES_MAX:
         errors["notes"] = f"Notes can be at most {NOTES_MAX} characters ({len(notes)} now)."
     if errors:
@@ -305,11 +305,19 @@ def called_now(db, venue_id: int, now: datetime | None = None, minutes: int = 10
     )]
 
 
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # reports work a year on
+
+
 def parse_day(text: str | None, default: date) -> date:
+    """A report's day as typed. Years before 1900 or after 2999 are mistypes, and the far
+    ends of the calendar break month arithmetic ("9999-12-31" has no next day)."""
     try:
-        return date.fromisoformat(text) if text else default
+        day = date.fromisoformat(text) if text else default
     except ValueError:
-        raise InvalidInput({"day": "Enter a date like 2026-11-23."}) from None
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidInput({"day": "Enter a date like 2026-11-23."})
+    return day
 
 
 def report_period(first_text: str | None, last_text: str | None,

@@ -26,6 +26,7 @@ from validation import (
     clean_notes,
     clean_text,
     gather,
+    request_key,
     ticked,
 )
 
@@ -183,7 +184,7 @@ def add_learner(db, actor: Actor, form: dict, venue_id, request_id=None,
     row = gather(errors, validate_learner, db, details)
     if errors:
         raise InvalidInput(errors)
-    request_id = request_id if request_id and len(request_id) <= 64 else None
+    request_id = request_key(request_id)
     with write_transaction(db):
         if request_id:
             made = first(db["learners"].rows_where("request_id = ?", [request_id]))
@@ -239,7 +240,7 @@ def find_learners(db, name, venue_id=None, everywhere: bool = False,
                   limit: int = 20) -> list[dict]:
     """Learners whose first name contains `name` (everyone when blank), most recently seen
     first: those seen at this venue (their home venue, or a ticket or skills check there),
-    or everywhere."""
+    or everywhere. Anonymised learners are nobody to find."""
     name = _clean(name)
     if len(name) > FIRST_NAME_MAX:
         return []
@@ -247,7 +248,7 @@ def find_learners(db, name, venue_id=None, everywhere: bool = False,
     like = "%" + re.sub(r"([\\%_])", r"\\\1", name) + "%"
     return [dict(r) for r in db.query(
         _LEARNER_SQL + """
-        where l.first_name like :like escape '\\'
+        where l.first_name like :like escape '\\' and l.anonymised_at is null
           and (:venue is null or l.home_venue_id = :venue
                or exists (select 1 from tickets t where t.learner_id = l.id
                           and t.venue_id = :venue)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ
-from validation import InvalidInput, clean_notes, clean_text, gather
+from validation import InvalidInput, clean_notes, clean_text, gather, request_key, visible
 
 STATUSES = {
     "available": "Available",
@@ -446,8 +446,9 @@ def find_borrowers(db, q: str, limit: int = 8) -> list[dict]:
     if len(q) < 2:
         return []
     return [dict(r) for r in db.query(
-        """select * from borrowers where name like ? or library_card = ?
-           order by name collate nocase limit ?""", [f"%{q}%", q, limit])]
+        """select * from borrowers where (name like ? or library_card = ?)
+           and anonymised_at is null order by name collate nocase limit ?""",
+        [f"%{q}%", q, limit])]
 
 
 def get_borrower(db, borrower_id) -> dict | None:
@@ -506,7 +507,7 @@ def current_agreement(db) -> dict:
 def save_agreement(db, actor: Actor, text: str, now: datetime | None = None) -> int:
     """Each edit is a new version; signed loans keep pointing at the words they signed."""
     now = now or utcnow()
-    text = str(text or "").strip()
+    text = visible(text).strip()
     if not text:
         raise InvalidInput({"text": "The agreement cannot be empty."})
     if len(text) > 5000:
@@ -627,6 +628,7 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
                                "they agreed in person.")
     if errors:
         raise InvalidInput(errors)
+    request_id = request_key(request_id)
     with write_transaction(db):
         if request_id:
             made = db.execute("select id from loans where request_id = ?",

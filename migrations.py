@@ -713,6 +713,7 @@ def m007_data_protection(db):
       (two_factor.py); totp_last_step refuses a code used twice.
     - anonymised_at on users, learners and borrowers: retention or an erasure removed who
       they were, but the row stays so reports keep their counts.
+    - indexes that keep retention's preview and a volunteer's subject access export fast.
     """
     db["users"].add_column("totp_secret", str)
     db["users"].add_column("totp_enabled_at", str)
@@ -720,3 +721,10 @@ def m007_data_protection(db):
     db["users"].add_column("anonymised_at", str)
     db["learners"].add_column("anonymised_at", str)
     db["borrowers"].add_column("anonymised_at", str)
+    # Retention and subject access over years of data: a volunteer's own audit entries, and
+    # the tickets and closed loans that still hold names, notes or signatures.
+    db.execute("CREATE INDEX idx_audit_actor ON audit_log(actor_id, at)")
+    db.execute("CREATE INDEX idx_tickets_text ON tickets(day) "
+               "WHERE name IS NOT NULL OR notes IS NOT NULL")
+    db.execute("CREATE INDEX idx_loans_text ON loans(closed_at) "
+               "WHERE signature IS NOT NULL OR return_notes IS NOT NULL")

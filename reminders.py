@@ -16,7 +16,7 @@ from audit import Actor, record, stamp, utcnow
 from db import parse_id, write_transaction
 from help_desk import LOCAL_TZ
 from notifier import Message, Notifier, SendFailed
-from validation import InvalidInput
+from validation import InvalidInput, visible
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def note_contact(db, actor: Actor | None, loan_id, channel: str, note: str | Non
     errors = {}
     if channel not in STAFF_CHANNELS:
         errors["channel"] = "Please choose phone call or letter."
-    note = (note or "").strip()
+    note = visible(note).strip()
     if len(note) > NOTE_MAX:
         errors["note"] = f"Please keep the note to {NOTE_MAX} characters or fewer."
     loan = parse_id(loan_id)

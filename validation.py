@@ -28,6 +28,15 @@ TICKED = ("yes", "on", "1", "true")
 UK_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"  # the district: "WN5", "M1", "SW1A"
 UK_POSTCODE = re.compile(f"({UK_OUTWARD})([0-9][A-Z]{{2}})")  # spaces removed first
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+_REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what help_desk.new_request_id makes
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but tab and line breaks
+
+
+def request_key(value) -> str | None:
+    """A form's one-time key against double taps, or None for anything that is not one
+    (a key is stored with the row it made, so it must not be any text at all)."""
+    text = str(value or "")
+    return text if _REQUEST_KEY.fullmatch(text) else None
 
 
 def ticked(value) -> bool:
@@ -35,9 +44,16 @@ def ticked(value) -> bool:
     return str(value or "").strip().lower() in TICKED
 
 
+def visible(value) -> str:
+    """Text as typed, less what nobody can see or mean: control characters (NUL, escape…)
+    are dropped and line breaks become plain newlines (browsers send CR LF from a textarea)."""
+    text = str(value if value is not None else "").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
 def clean_text(value, field, errors, max_len=TEXT_MAX, required=False, label="this") -> str | None:
     """One line of text with its spaces tidied; a message in `errors` when it will not do."""
-    text = " ".join(str(value or "").split())
+    text = " ".join(visible(value).split())
     if required and not text:
         errors[field] = f"Please fill in {label}."
     elif len(text) > max_len:
@@ -47,7 +63,7 @@ def clean_text(value, field, errors, max_len=TEXT_MAX, required=False, label="th
 
 def clean_notes(value, field, errors, max_len=NOTES_MAX) -> str | None:
     """Free text kept as typed (line breaks too), within a length limit."""
-    text = str(value or "").strip()
+    text = visible(value).strip()
     if len(text) > max_len:
         errors[field] = f"Please use {max_len} characters or fewer."
     return text or None

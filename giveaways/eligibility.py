@@ -13,7 +13,7 @@ from datetime import datetime
 
 from audit import Actor, record, stamp, utcnow
 from db import first, write_transaction
-from validation import InvalidInput, clean_notes
+from validation import InvalidInput, clean_notes, visible
 
 
 def _loaded(row: dict | None) -> dict | None:
@@ -60,7 +60,7 @@ UNCHANGED = "That is the same as version {version}, so there is nothing to save.
 
 def _labels(text, field, errors) -> list[str]:
     """One criterion per line, spaces tidied, blank lines and repeats dropped."""
-    labels = list(dict.fromkeys(" ".join(line.split()) for line in str(text or "").splitlines()))
+    labels = list(dict.fromkeys(" ".join(line.split()) for line in visible(text).splitlines()))
     labels = [label for label in labels if label]
     if any(len(label) > LABEL_MAX for label in labels):
         errors[field] = f"Please keep each line to {LABEL_MAX} characters or fewer."

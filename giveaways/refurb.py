@@ -17,7 +17,7 @@ import lending
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from giveaways import carbon, eligibility
-from validation import InvalidInput, clean_notes, clean_text
+from validation import InvalidInput, clean_notes, clean_text, request_key
 
 DONOR_KINDS = {"business": "Business", "housing_association": "Housing association",
                "council": "Council", "charity": "Charity", "individual": "Individual",
@@ -146,7 +146,7 @@ def record_donation(db, actor: Actor, form: dict, now: datetime | None = None,
     `request_id` (a double tap) returns the donation already recorded."""
     now = now or utcnow()
     row, counts = validate_donation(db, form)
-    request_id = request_id if request_id and len(request_id) <= 64 else None
+    request_id = request_key(request_id)
     with write_transaction(db):
         done = first(db["donations"].rows_where("request_id = ?", [request_id])) \
             if request_id else None
@@ -379,7 +379,7 @@ def allocate(db, actor: Actor, refurb_id, outcome, form: dict, request_id=None,
     """Sell, gift, lend or recycle a device, once. A repeated `request_id` returns the
     allocation already made, so a double tap allocates once."""
     now = now or utcnow()
-    request_id = request_id if request_id and len(str(request_id)) <= 64 else None
+    request_id = request_key(request_id)
     with write_transaction(db):
         if request_id:
             made = db.execute("select id from refurb_allocations where request_id = ?",

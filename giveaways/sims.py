@@ -28,7 +28,14 @@ from db import first, parse_id, write_transaction
 from giveaways.eligibility import assess, current_rule_set, get_rule_set, ticked_keys
 from help_desk import LOCAL_TZ
 from lending import _luhn_ok, _venue, parse_date, today
-from validation import UK_POSTCODE, InvalidInput, clean_notes, clean_text, gather
+from validation import (
+    UK_POSTCODE,
+    InvalidInput,
+    clean_notes,
+    clean_text,
+    gather,
+    request_key,
+)
 from volunteers import day_words, open_shift
 
 ITEMS = {"sim": "SIM cards", "voucher": "Data voucher codes"}
@@ -447,6 +454,7 @@ def _session_now(db, actor: Actor, venue_id: int) -> int | None:
 
 def given_for_request(db, request_id) -> dict | None:
     """The giveaway a one-time form id already made, if any."""
+    request_id = request_key(request_id)
     if not request_id:
         return None
     made = db.execute("select id from sim_giveaways where request_id = ?",
@@ -460,7 +468,7 @@ def give_sim(db, actor: Actor, scanned, venue_id, ticks, learner_id=None, househ
     """Give one SIM in stock here to one person, with their ticks against the current
     rules. A repeated `request_id` (a double tap) returns the giveaway already made."""
     now = now or utcnow()
-    request_id = request_id if request_id and len(request_id) <= 64 else None
+    request_id = request_key(request_id)
     with write_transaction(db):
         made = given_for_request(db, request_id)
         if made:

@@ -4,7 +4,19 @@ Public but device-gated: only a browser registered by staff shows these screens.
 about the last person stays on screen or in the session once the kiosk resets.
 """
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+import time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 import help_desk
 import lending
@@ -18,6 +30,18 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 def _kiosk_actor() -> Actor:
     return Actor(None, f"kiosk: {g.kiosk['name']}")
+
+
+@bp.before_request
+def _forget_after_idle():
+    """The kiosk's session (today only the form token) never outlives the idle reset, even
+    if the screen's own timer never fired: untouched that long, it starts empty. Runs after
+    the CSRF check, so a form typed slowly still goes through."""
+    now = int(time.time())
+    seen = session.get("kiosk_seen")
+    if not isinstance(seen, int) or now - seen > current_app.config["KIOSK_IDLE_SECONDS"]:
+        session.clear()
+    session["kiosk_seen"] = now
 
 
 @bp.after_request

@@ -7,6 +7,7 @@ import auth
 from audit import record, stamp, utcnow
 from db import first, get_db, parse_id, write_transaction
 from staff import bp
+from validation import visible
 
 FIVE_YEARS = 60 * 60 * 24 * 365 * 5
 
@@ -31,7 +32,8 @@ def kiosks():
 def register_kiosk():
     """Register this browser, then sign staff out so the screen is left as a kiosk only."""
     db = get_db()
-    form = {"name": request.form.get("name", "").strip(), "venue": request.form.get("venue", "")}
+    form = {"name": " ".join(visible(request.form.get("name")).split()),
+            "venue": request.form.get("venue", "")}
     errors = {}
     if not form["name"] or len(form["name"]) > 60:
         errors["name"] = "Give the kiosk a name of up to 60 characters, e.g. “Wigan front desk”."

@@ -2,6 +2,7 @@
 
 import pytest
 from argon2 import PasswordHasher
+from cryptography.fernet import Fernet
 
 import auth
 import db as dbmod
@@ -10,13 +11,14 @@ from audit import Actor
 
 SYSTEM = Actor(None, "test")
 STAFF_PASSWORD = "correct horse battery"
+TEST_DATA_KEY = Fernet.generate_key().decode()  # never the repo's instance/data_key
 
 
 def make_app(tmp_path, **config):
     path = tmp_path / "doorstep.db"
     dbmod.migrate_database(path)
     settings = {"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "test-secret",
-                "WTF_CSRF_ENABLED": False}
+                "WTF_CSRF_ENABLED": False, "DATA_KEY": TEST_DATA_KEY}
     settings.update(config)
     return create_app(settings)
 

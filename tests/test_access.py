@@ -12,6 +12,8 @@ pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 PUBLIC_ENDPOINTS = {"home", "healthz", "auth.staff_signin", "auth.volunteer_signin",
                     "auth.signout",
+                    # a staff member's second step after the right password: see test_two_factor
+                    "auth.staff_code", "auth.staff_recovery", "auth.staff_enrol",
                     "public.device",  # a label scanned by anyone: see test_staff_lending
                     "public.learner_card",  # a learner card scanned by anyone: says nothing
                     "public.whats_on"}  # the kiosk's what's-on list, on a phone

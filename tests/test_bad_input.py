@@ -13,6 +13,7 @@ import lending
 from audit import Actor
 from tests.bad_input import impact as impact_cases
 from tests.bad_input import learners as learner_cases
+from tests.bad_input import privacy as privacy_cases
 from tests.bad_input import refurb as refurb_cases
 from tests.bad_input import sims as sim_cases
 from tests.bad_input import tea_parties as tea_party_cases
@@ -444,11 +445,16 @@ CASES = [
          {"csv": "First Name\rAl\r"}, {"borrowers_file": IMPORT_CR_ONLY}, status=422),
     Case("import-borrowers-confirm-not-utf8", "staff", "POST", "/staff/import/borrowers",
          b"csv=%FF%FE", {"borrowers_file": IMPORT_NO_NAME}, status=422, content_type=FORM),
+    # ---- found by tests/test_bad_input_properties.py --------------------------------------
+    # A backspace was kept in the name, so the same name typed again made a second person.
+    Case("person-name-control-characters", "staff", "POST", "/staff/people",
+         {"username": "Dana\x08", "role": "volunteer", "secret": "4567"},
+         {"username": "'Dana' is already taken."}, twice=True, status=422),
 ]
 
 
 AREAS = (tea_party_cases, volunteer_cases, learner_cases, sim_cases, refurb_cases,
-         impact_cases)
+         impact_cases, privacy_cases)
 CASES += [case for area in AREAS for case in area.CASES]
 
 

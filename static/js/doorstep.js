@@ -40,7 +40,7 @@
         window.location.replace(body.dataset.resetUrl);
       }, idleSeconds * 1000);
     };
-    ["pointerdown", "keydown", "input", "touchstart"].forEach(function (name) {
+    ["pointerdown", "keydown", "input", "touchstart", "wheel"].forEach(function (name) {
       document.addEventListener(name, restart, { passive: true });
     });
     restart();

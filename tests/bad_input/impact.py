@@ -53,6 +53,13 @@ CASES = [
     Case("impact-pdf-bad-partner", "staff", "GET", q(PDF, partner=HTML, first="2026-04-01"),
          errors={"partner": PICK_PARTNER}, status=422),
     Case("impact-volunteer-cannot-see", "volunteer", "GET", DASHBOARD, status=403),
+    # Found by tests/test_bad_input_properties.py: a year before 1000 made a month key the
+    # charts could not read back ("999-01"), and 9999-12-31 has no next day (both were 500s).
+    Case("impact-year-999", "staff", "GET", q(DASHBOARD, first="0999-01-01"),
+         errors={"first": BAD_DAY}, kept=(("value", "0999-01-01"),), status=422),
+    Case("impact-figure-year-9999", "staff", "GET", q(FIGURE, first="9999-12-01",
+                                                      last="9999-12-31"),
+         errors={"first": BAD_DAY, "last": BAD_DAY}, status=422),
 ]
 
 FORMS = [("GET", DASHBOARD), ("GET", FIGURE), ("GET", CSV), ("GET", FIGURE_CSV), ("GET", PDF)]

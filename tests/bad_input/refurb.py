@@ -149,6 +149,11 @@ CASES = [
          {**FACTORS, "source": "", "source_date": "soon", "co2e_tablet": "1e99"},
          {"source": "Please fill in where the figures come from.", "source_date": BAD_DAY,
           "co2e_tablet": carbon.BAD_FACTOR}, kept=(("value", "soon"),), status=422),
+    # Found by tests/test_bad_input_properties.py: the last day of year 9999 has no next day
+    # to end the period on (a 500).
+    Case("refurb-impact-last-day-of-9999", "staff", "GET", "/staff/refurb/impact?last=9999-12-31",
+         errors={"last": "Enter a date like 2026-11-23."}, kept=(("value", "9999-12-31"),),
+         status=200),
 ]
 FORMS = [("POST", DONATION), ("POST", NEW + "/wipe"), ("POST", WIPED + "/refurb"),
          ("POST", WIPED + "/ready"), ("POST", NEW + "/details"), ("POST", READY + "/allocate"),

@@ -7,6 +7,7 @@ this area's rows (and their ids) to that world. Every form here is listed in FOR
 import learners
 import lending
 from giveaways import sims
+from migrations import SIM_CRITERIA_V1
 from tests.bad_input.case import Case
 from tests.test_sims import ELIGIBLE, STAFF, add_stock, iccid
 
@@ -120,6 +121,16 @@ CASES = [
     Case("sim-give-double-submit", "volunteer", "POST", GIVE,
          give(who="anonymous", request_id="once-only"), message="SIM given", twice=True,
          follow=True, status=200),
+    # Found by tests/test_bad_input_properties.py: a backspace character made a new
+    # criterion (and a new version) out of one that reads the same.
+    Case("sim-rules-control-characters-only", "staff", "POST", "/staff/sims/rules",
+         {"required": "\n".join(label + "\x08" for _k, label, group in SIM_CRITERIA_V1
+                                if group == "required"),
+          "one_of": "\r\n".join(label for _k, label, group in SIM_CRITERIA_V1
+                                 if group == "one_of"),
+          "repeat_months": "6"},
+         {"required": "That is the same as version 1, so there is nothing to save."},
+         status=422),
 ]
 
 FORMS = [("POST", NEW_BATCH), ("POST", "/staff/sims/low-stock"), ("POST", "/staff/sims/void"),

@@ -1,12 +1,13 @@
 """Browser tests: the real app served on a loopback port, driven by real Chromium."""
 
+import contextlib
 import os
 import re
 import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Error, expect
 from werkzeug.serving import make_server
 
 import auth
@@ -27,6 +28,46 @@ def browser_type_launch_args(browser_type_launch_args):
     args["args"] = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run"]
     return args
+
+
+POLICY_WORDS = ("content security policy", "content-security-policy", "refused to",
+                "permissions policy", "permissions-policy")
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violations(monkeypatch):
+    """Every page of every browser test fails the test if Chromium reports a Content Security
+    Policy violation (or a Permissions-Policy problem) on its console: the journeys prove the
+    strict CSP holds with htmx, the signature pad, the camera scanner and the charts.
+    Contexts are watched as tests open them, whichever way they do it."""
+    problems, contexts = [], []
+
+    def watch(context):
+        if context not in contexts:
+            contexts.append(context)
+            context.on("console", lambda message: problems.append(
+                f"{message.location.get('url')}: {message.text}")
+                if any(w in message.text.lower() for w in POLICY_WORDS) else None)
+        return context
+
+    new_context, new_page = Browser.new_context, Browser.new_page
+
+    def watched_context(self, *args, **kwargs):
+        return watch(new_context(self, *args, **kwargs))
+
+    def watched_page(self, *args, **kwargs):
+        page = new_page(self, *args, **kwargs)
+        watch(page.context)
+        return page
+
+    monkeypatch.setattr(Browser, "new_context", watched_context)
+    monkeypatch.setattr(Browser, "new_page", watched_page)
+    yield problems
+    for context in contexts:  # a round trip per page delivers any message still on its way
+        for page in context.pages:
+            with contextlib.suppress(Error):  # closed with its own browser already
+                page.title()
+    assert not problems, "\n".join(problems)
 
 
 class LiveServer:

@@ -41,7 +41,7 @@ import two_factor
 from audit import Actor, record, stamp, utcnow
 from db import first, get_db, write_transaction
 from htmx import client_redirect, is_htmx
-from validation import InvalidInput
+from validation import InvalidInput, visible
 
 ROLES = ("staff", "volunteer")
 MAX_FAILED_SIGNINS = lockout.MAX_FAILED_SIGNINS
@@ -101,7 +101,7 @@ def validate_secret(role: str, secret: str) -> str | None:
 def create_user(db, username: str, display_name: str, role: str, secret: str,
                 actor: Actor | None = None) -> int:
     """Add a person; raises InvalidInput with a message per field (username, role, secret)."""
-    username = " ".join((username or "").split())
+    username = " ".join(visible(username).split())
     errors = {}
     if role not in ROLES:
         errors["role"] = "Choose volunteer or staff."
@@ -116,7 +116,7 @@ def create_user(db, username: str, display_name: str, role: str, secret: str,
             raise InvalidInput({"username": f"{username!r} is already taken."})
         user_id = db["users"].insert({
             "username": username,
-            "display_name": (display_name or username).strip()[:60],
+            "display_name": " ".join(visible(display_name or username).split())[:60],
             "role": role,
             "secret_hash": hasher.hash(secret),
             "created_at": stamp(utcnow()),

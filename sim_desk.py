@@ -71,6 +71,9 @@ def give_sim():
     try:
         sim = sims.sim_for_scan(db, scan, _venue_for(scan))
     except InvalidInput as e:
+        made = sims.given_for_request(db, request.form.get("request_id")) if giving else None
+        if made:  # a double tap: the other sending gave it a moment ago
+            return _confirmed(made)
         known = sims.find_sim(db, scan) if giving else None
         if known is None:
             return _scan_page(scan, e.errors, 422)

@@ -26,7 +26,7 @@ import council_settings
 import lockout
 from audit import Actor, record, stamp, utcnow
 from db import first, write_transaction
-from validation import InvalidInput
+from validation import InvalidInput, visible
 
 DIGITS = 6
 STEP_SECONDS = 30
@@ -404,7 +404,7 @@ def reset(db, user_id: int, reason: str, actor: Actor, now: datetime | None = No
     reason for the audit log. They set it up again at their next sign-in if the council
     requires it, or from their security page. Returns the person's row."""
     now = now or utcnow()
-    reason = " ".join(str(reason or "").split())
+    reason = " ".join(visible(reason).split())
     field = f"reason-{user_id}"
     if not reason:
         raise InvalidInput({field: "Say why, for the audit log: for example “lost phone”."})

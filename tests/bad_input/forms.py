@@ -236,12 +236,16 @@ class LinkParser(HTMLParser):
             self.links.append(href)
 
 
-def discover(app, db, ids: dict, clients: dict) -> list[Form]:
+def discover(app, db, ids: dict, clients: dict, extra: dict | None = None) -> list[Form]:
     """Every form on every page each role can open, one entry per (role, method, action);
-    then the pages that links with a query string open, once each."""
+    then the pages that links with a query string open, once each, and the `extra` pages
+    (role -> URLs) no link reaches. A role not in ROLES (a sign-in part-way through, say)
+    opens only its extra pages."""
     found: dict[tuple, Form] = {}
+    extra = extra or {}
     for role, client in clients.items():
-        pages, seen = pages_for(app, db, ids, role), set()
+        pages = pages_for(app, db, ids, role) if role in ROLES else []
+        pages, seen = pages + list(extra.get(role, ())), set()
         for url in pages:
             if url in seen or url.split("?")[0].endswith(NO_FORMS_HERE):
                 continue

@@ -100,6 +100,9 @@ CASES = [
 
 FORMS = [("POST", PERIODS), ("POST", "/staff/privacy/run"), ("GET", "/staff/privacy/find"),
          ("GET", "/staff/privacy/person"), ("POST", ERASE)]
+# Pages only a choice on an earlier page opens (who to erase), for the fuzz's discovery to read
+# as staff (tests/test_bad_input_properties.py): the erase form with its hidden records.
+PAGES = [ERASE + "?r={privacy_learner}"]
 
 
 def extend_world(db, ids: dict) -> None:

@@ -45,6 +45,9 @@ class Raw:
     data: bytes
 
 
+PERCENT = st.integers(0, 99)
+TENTHS = st.integers(0, 9)
+COIN = st.booleans()
 PLAIN = ["Mary", "Wigan Library", "12", "WN5 0AB", "07700 900123", "a@example.com", "Jo",
          "2026-11-23", "14:00", "Asha", "O2", "TAB-0001", "yes", "x"]
 # Every value below costs hypothesis only a few draws: it has to, at 10,000 posts a run.
@@ -116,6 +119,22 @@ def csv_file():
         st.binary(max_size=300), st.just(b""))
 
 
+RECOVERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def codes():
+    """A code from an authenticator app or a recovery code, well formed (so the check behind
+    the format is reached: a wrong one counts toward the lockout) or nearly."""
+    digits = st.integers(0, 999_999).map(lambda n: f"{n:06d}")
+    spaced = digits.map(lambda d: f"{d[:3]} {d[3:]}")
+    recovery = st.text(RECOVERY_ALPHABET, min_size=10, max_size=10)
+    written = st.tuples(recovery, st.sampled_from(["-", " ", " - ", ""]), COIN).map(
+        lambda t: (t[0][:5] + t[1] + t[0][5:]).lower() if t[2] else t[0][:5] + t[1] + t[0][5:])
+    nearly = st.sampled_from(["12345", "1234567", "12345６", "١٢٣٤٥٦", "ABCDE-2345O",
+                              "ABCDE-234561", "000000\x00", " 123456 "])
+    return st.one_of(digits, spaced, recovery, written, nearly)
+
+
 def looks_like_id(name: str) -> bool:
     return name.endswith("_id") or name in ("venue", "device", "partner", "learner", "user")
 
@@ -130,6 +149,8 @@ class FieldPlan:
         shape = common.get(spec.kind)
         if shape is None and spec.name == "csv":
             shape = common["csv"]
+        if shape is None and spec.name == "code":  # a second factor's code
+            shape = common["code"]
         if shape is None and looks_like_id(spec.name):
             shape = common["id"]
         self.odd = shape if spec.kind == "file" else st.one_of(
@@ -144,14 +165,11 @@ class FieldPlan:
 def common_strategies(world_ids: list[int]) -> dict:
     idish = ids(world_ids)
     return {"date": dates(), "time": times(), "number": numbers(), "file": csv_file(),
-            "csv": csv_text(), "id": idish,
+            "csv": csv_text(), "id": idish, "code": codes(),
             "odd": [odd_text(), long_text(), numbers(), dates(), idish,
                     st.sampled_from(BAD_BYTES).map(Raw)]}
 
 
-PERCENT = st.integers(0, 99)
-TENTHS = st.integers(0, 9)
-COIN = st.booleans()
 
 
 def sent_values(draw, plan: FieldPlan, calm: bool) -> list:

@@ -379,18 +379,23 @@ def staff_code():
             return redirect(url_for("auth.staff_enrol"))
         session.pop(PENDING_SIGNIN, None)
         return redirect(url_for("auth.staff_signin"))
-    form, errors = {"code": ""}, {}
     if request.method == "POST":
         code = request.form.get("code", "")
         problem = two_factor.verify_code(db, user["id"], code, two_factor.cipher(current_app))
         if problem is None:
             return redirect(_finish_pending(user["id"]))
-        errors["code"] = problem
-        if problem == two_factor.BAD_FORMAT:
-            form["code"] = code[:20]
-            return render_template("auth/staff_code.html", form=form, errors=errors), 422
-    return render_template("auth/staff_code.html", form=form, errors=errors), (
-        401 if errors else 200)
+        return _code_form("auth/staff_code.html", problem, code[:20], two_factor.BAD_FORMAT)
+    return _code_form("auth/staff_code.html")
+
+
+def _code_form(template: str, problem: str | None = None, typed: str = "",
+               mistyped: str | None = None):
+    """The code form again: a mistyped code is kept to correct (422); a wrong one is not
+    shown back (401), as a wrong password is not."""
+    errors = {"code": problem} if problem else {}
+    if problem is not None and problem == mistyped:
+        return render_template(template, form={"code": typed}, errors=errors), 422
+    return render_template(template, form={"code": ""}, errors=errors), 401 if problem else 200
 
 
 @bp.route("/signin/staff/recovery", methods=["GET", "POST"])
@@ -398,7 +403,6 @@ def staff_recovery():
     user = _pending_user()
     if user is None or not two_factor.enabled(user):
         return _start_again()
-    form, errors = {"code": ""}, {}
     if request.method == "POST":
         code = request.form.get("code", "")
         left, problem = two_factor.use_recovery_code(get_db(), user["id"], code,
@@ -408,12 +412,9 @@ def staff_recovery():
             flash(f"You signed in with a recovery code, which now cannot be used again. You "
                   f"have {left} left. If your phone is lost, set up your second factor again.")
             return redirect(url_for("staff.security"))
-        errors["code"] = problem
-        if problem == two_factor.RECOVERY_FORMAT:
-            form["code"] = code[:40]
-            return render_template("auth/staff_recovery.html", form=form, errors=errors), 422
-    return render_template("auth/staff_recovery.html", form=form, errors=errors), (
-        401 if errors else 200)
+        return _code_form("auth/staff_recovery.html", problem, code[:40],
+                          two_factor.RECOVERY_FORMAT)
+    return _code_form("auth/staff_recovery.html")
 
 
 @bp.route("/signin/staff/set-up", methods=["GET", "POST"])

@@ -80,6 +80,16 @@ def first(rows) -> dict | None:
     return next(iter(rows), None)
 
 
+def made_for_request(db, table: str, request_id: str | None) -> int | None:
+    """The id of the row a one-time form id already made in `table` (a double tap or a
+    second tab sends it again), or None. `table` is always a constant from the caller."""
+    if not request_id:
+        return None
+    made = db.execute(f"select id from {table} where request_id = ?",  # noqa: S608
+                      [request_id]).fetchone()
+    return made[0] if made else None
+
+
 def or_404(row: dict | None) -> dict:
     """The row a URL names, or the not-found page when there is no such row."""
     if row is None:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from audit import Actor, record, stamp, utcnow
-from db import first, parse_id, write_transaction
+from db import first, made_for_request, parse_id, write_transaction
 from validation import InvalidInput, gather, request_key, visible
 
 LOCAL_TZ = ZoneInfo("Europe/London")
@@ -90,11 +90,8 @@ def create_ticket(db, venue_id, topic: str | None, name: str | None, actor: Acto
     day = local_day(now)
     request_id = request_key(request_id)
     with write_transaction(db):
-        if request_id:
-            made = db.execute("select id from tickets where request_id = ?",
-                              [request_id]).fetchone()
-            if made:
-                return get_ticket(db, made[0])
+        if made := made_for_request(db, "tickets", request_id):
+            return get_ticket(db, made)
         number = db.execute(
             "select coalesce(max(number), 0) + 1 from tickets where venue_id = ? and day = ?",
             [venue_id, day],

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from audit import Actor, record, stamp, update_changed, utcnow
-from db import first, parse_id, write_transaction
+from db import first, made_for_request, parse_id, write_transaction
 from help_desk import LOCAL_TZ
 from validation import InvalidInput, clean_notes, clean_text, gather, request_key, visible
 
@@ -630,11 +630,8 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
         raise InvalidInput(errors)
     request_id = request_key(request_id)
     with write_transaction(db):
-        if request_id:
-            made = db.execute("select id from loans where request_id = ?",
-                              [request_id]).fetchone()
-            if made:
-                return made[0]
+        if made := made_for_request(db, "loans", request_id):
+            return made
         device = get_device(db, device_id)
         if device is None:
             raise InvalidInput({"device": "That device is not on the list any more."})

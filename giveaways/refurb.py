@@ -15,7 +15,7 @@ from datetime import date, datetime
 import learners
 import lending
 from audit import Actor, record, stamp, update_changed, utcnow
-from db import first, parse_id, write_transaction
+from db import first, made_for_request, parse_id, write_transaction
 from giveaways import carbon, eligibility
 from validation import InvalidInput, clean_notes, clean_text, request_key
 
@@ -381,11 +381,8 @@ def allocate(db, actor: Actor, refurb_id, outcome, form: dict, request_id=None,
     now = now or utcnow()
     request_id = request_key(request_id)
     with write_transaction(db):
-        if request_id:
-            made = db.execute("select id from refurb_allocations where request_id = ?",
-                              [request_id]).fetchone()
-            if made:
-                return made[0]
+        if made := made_for_request(db, "refurb_allocations", request_id):
+            return made
         device = get_device(db, refurb_id)
         if device is None:
             raise Conflict("That device is not on the list any more.")

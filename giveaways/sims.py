@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 import council_settings
 import learners
 from audit import Actor, record, stamp, utcnow
-from db import first, parse_id, write_transaction
+from db import first, made_for_request, parse_id, write_transaction
 from giveaways.eligibility import assess, current_rule_set, get_rule_set, ticked_keys
 from help_desk import LOCAL_TZ
 from lending import _luhn_ok, _venue, parse_date, today
@@ -454,12 +454,8 @@ def _session_now(db, actor: Actor, venue_id: int) -> int | None:
 
 def given_for_request(db, request_id) -> dict | None:
     """The giveaway a one-time form id already made, if any."""
-    request_id = request_key(request_id)
-    if not request_id:
-        return None
-    made = db.execute("select id from sim_giveaways where request_id = ?",
-                      [request_id]).fetchone()
-    return get_giveaway(db, made[0]) if made else None
+    made = made_for_request(db, "sim_giveaways", request_key(request_id))
+    return get_giveaway(db, made) if made else None
 
 
 def give_sim(db, actor: Actor, scanned, venue_id, ticks, learner_id=None, household=None,

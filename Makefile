@@ -6,7 +6,7 @@ FLASK := $(PY) -m flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench translations
 
 $(VENV)/.app-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,15 @@ lint: $(VENV)/.test-installed
 
 bench: $(VENV)/.app-installed
 	$(PY) bench.py
+
+# Gather every word the kiosk and tablet show into translations/messages.pot and merge it into
+# each language's .po file (new words arrive empty, for a translator). `make translations
+# NEW=ro` starts a new language; the app picks it up on restart, nothing to compile.
+PYBABEL := PYTHONPATH=. $(VENV)/bin/pybabel -q
+translations: $(VENV)/.app-installed
+	$(PYBABEL) extract -F babel.cfg --ignore-dirs=".* ._ tests deploy static instance" \
+		-w 100 --add-location=file --sort-by-file --omit-header -o translations/messages.pot .
+	@if [ -n "$(NEW)" ] && [ ! -f translations/$(NEW)/LC_MESSAGES/messages.po ]; then \
+		$(PYBABEL) init -i translations/messages.pot -d translations -l $(NEW); fi
+	$(PYBABEL) update -i translations/messages.pot -d translations -w 100 --no-fuzzy-matching \
+		--ignore-obsolete

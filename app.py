@@ -3,7 +3,7 @@
 import secrets
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.routing import IntegerConverter
@@ -13,14 +13,17 @@ import backup
 import db
 import demo
 import formatting
+import languages
 import reminders_cli
 import retention
 import security_headers
+from i18n import N_, _
 
 DEFAULTS = {
     "DATABASE": None,  # set from the instance folder below unless DOORSTEP_DATABASE is given
     "SERVICE_NAME": "Doorstep Library Service",
     "SERVICE_PHONE": "0161 000 0000",
+    "DEFAULT_LANGUAGE": "en",  # a kiosk's language until someone chooses; any .po's code
     "KIOSK_IDLE_SECONDS": 120,  # the kiosk starts again (screen and session) after this
     "SESSION_IDLE_MINUTES": {"staff": 30, "volunteer": 240},
     "VOLUNTEER_IDLE_MINUTES": None,  # DOORSTEP_VOLUNTEER_IDLE_MINUTES=480 overrides "volunteer"
@@ -73,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     demo.init_app(app)
     formatting.init_app(app)
+    languages.init_app(app)
     reminders_cli.init_app(app)
     retention.init_app(app)
     backup.init_app(app)
@@ -100,26 +104,32 @@ def create_app(test_config: dict | None = None) -> Flask:
     def home():
         return render_template("home.html")
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return render_template("error.html", title="This page had gone stale",
-                               message="Please go back, reload the page and try again."), 400
-
-    for code, title in ((403, "Not for this account"), (404, "Page not found"),
-                        (405, "That did not work"), (500, "Something went wrong")):
-        app.register_error_handler(code, _error_page(code, title))
+    for code, (title, message) in ERROR_PAGES.items():
+        app.register_error_handler(code, _error_page(code, title, message))
     return app
 
 
-def _error_page(code: int, title: str):
-    messages = {
-        403: "You are signed in, but this page is for someone else's role.",
-        404: "There is nothing here. Check the address or go back.",
-        405: "That action is not available here. Please go back and try again.",
-        500: "Sorry, that went wrong on our side. Nothing you typed was saved half-way.",
-    }
+ERROR_PAGES = {
+    CSRFError: (N_("This page had gone stale"),
+                N_("Please go back, reload the page and try again.")),
+    403: (N_("Not for this account"),
+          N_("You are signed in, but this page is for someone else's role.")),
+    404: (N_("Page not found"), N_("There is nothing here. Check the address or go back.")),
+    405: (N_("That did not work"),
+          N_("That action is not available here. Please go back and try again.")),
+    500: (N_("Something went wrong"),
+          N_("Sorry, that went wrong on our side. Nothing you typed was saved half-way.")),
+}
+
+
+def _error_page(code, title: str, message: str):
+    """An error in the screen's own language, with a way back to that screen's start."""
+    status = 400 if code is CSRFError else code
 
     def handler(_error):
-        return render_template("error.html", title=title, message=messages[code]), code
+        start = {"kiosk": "kiosk.start", "volunteer": "volunteer.index"}.get(
+            request.blueprint, "home")
+        return render_template("error.html", title=_(title), message=_(message),
+                               start=url_for(start)), status
 
     return handler

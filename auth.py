@@ -275,7 +275,10 @@ def safe_next(target: str | None, default: str) -> str:
 def _sign_in(user_row: dict, venue_id: int | None) -> None:
     db = get_db()
     token = start_session(db, user_row["id"], venue_id)
+    language = session.get("language")  # chosen on the sign-in screen itself
     session.clear()  # a fresh session: nothing of the last person carries over
+    if language:
+        session["language"] = language
     login_user(User(user_row, token, venue_id))
 
 

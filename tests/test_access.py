@@ -16,7 +16,8 @@ PUBLIC_ENDPOINTS = {"home", "healthz", "auth.staff_signin", "auth.volunteer_sign
                     "auth.staff_code", "auth.staff_recovery", "auth.staff_enrol",
                     "public.device",  # a label scanned by anyone: see test_staff_lending
                     "public.learner_card",  # a learner card scanned by anyone: says nothing
-                    "public.whats_on"}  # the kiosk's what's-on list, on a phone
+                    "public.whats_on",  # the kiosk's what's-on list, on a phone
+                    "languages.choose"}  # a language for this browser: see test_languages
 PUBLIC_PREFIXES = ("kiosk.",)  # device-gated instead: see test_kiosk_routes_need_a_kiosk
 EXPECTED_AREAS = {"staff": 5, "volunteer": 5, "kiosk": 5}  # at least this many routes each
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")  # <converter(args):name> or <name>

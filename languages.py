@@ -134,6 +134,12 @@ class PoDomain(flask_babel.Domain):
         return found or NullTranslations()
 
 
+def translated(text: str | None) -> str | None:
+    """A label from data or a constant marked with N_ (a topic, an outcome), in the screen's
+    language when the catalogue has it, else as written. Plain text, so Jinja escapes it."""
+    return flask_babel.get_translations().gettext(text) if text else text
+
+
 @bp.get("/language/<code>")
 def choose(code):
     """A language name was tapped: use it for this person from now on, on the same screen.
@@ -157,7 +163,7 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} keys without layout
     app.jinja_env.globals.update(format_day=i18n.format_day, format_clock=i18n.format_clock,
-                                 format_number=i18n.format_number)
+                                 format_number=i18n.format_number, translated=translated)
 
     @app.context_processor
     def _languages():

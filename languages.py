@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import flask_babel
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -94,15 +94,22 @@ def available(app=None) -> list[Language]:
 
 
 def _discover(app) -> dict[str, Language]:
+    """The default language first, English (the words as written) next, then each .po file
+    that can be read and names a language Babel knows; any other file is logged and skipped."""
+    directory = Path(app.config["TRANSLATIONS"])
     default = app.config["DEFAULT_LANGUAGE"]
-    codes = [default] + [c for c in _po_files(Path(app.config["TRANSLATIONS"]))
-                         if c != default]
     found = {}
-    for code in codes:
-        if code != "en" and translations_for(code, Path(app.config["TRANSLATIONS"])) is None:
+    for code in dict.fromkeys([default, "en", *_po_files(directory)]):
+        if code == "en":
+            found[code] = Language(code, i18n.ENGLISH)
             continue
-        locale = Locale.parse("en_GB" if code == "en" else code)
-        found[code] = Language(code, locale)
+        try:
+            locale = Locale.parse(code)
+        except (ValueError, UnknownLocaleError):
+            log.error("translations/%s is not a language code Babel knows; left out", code)
+            continue
+        if translations_for(code, directory) is not None:
+            found[code] = Language(code, locale)
     return found
 
 

@@ -40,6 +40,7 @@ flags=(
   --disable-features=Translate,TouchpadOverscrollHistoryNavigation,OverscrollHistoryNavigation
   --password-store=basic               # never ask for a keyring password
   --check-for-update-interval=31536000 # updates come from the OS packages
+  --enable-speech-dispatcher           # "Read aloud" voices from speech-dispatcher/espeak-ng
 )
 
 while true; do

@@ -41,6 +41,7 @@ import two_factor
 from audit import Actor, record, stamp, utcnow
 from db import first, get_db, write_transaction
 from htmx import client_redirect, is_htmx
+from i18n import _
 from validation import InvalidInput, visible
 
 ROLES = ("staff", "volunteer")
@@ -133,18 +134,19 @@ def check_credentials(db, username: str, secret: str, role: str,
     user = first(db["users"].rows_where(
         "username = ? collate nocase and role = ? and active = 1", [(username or "").strip(), role]
     ))
-    wrong = ("Name or PIN not recognised." if role == "volunteer"
+    wrong = (_("Name or PIN not recognised.") if role == "volunteer"  # said on the tablet
              else "Username or password not recognised.")
     if user is None:
         with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASH, secret or "x")  # same time taken as a real check
         return None, wrong
     if lockout.is_locked(user, now):
-        return None, lockout.LOCKED
+        return None, lockout.locked_words()
     try:
         hasher.verify(user["secret_hash"], secret or "")
     except (VerificationError, InvalidHashError):
-        return None, (lockout.LOCKED if lockout.count_failure(db, user["id"], now) else wrong)
+        return None, (lockout.locked_words() if lockout.count_failure(db, user["id"], now)
+                      else wrong)
     if not (role == "staff" and two_factor.enabled(user)):
         # With a second factor the count carries on to the code, so a known password
         # cannot buy unlimited guesses at it; it starts again when the code is right.
@@ -465,7 +467,7 @@ def volunteer_signin():
     if request.method == "POST":
         venue_ids = {str(v["id"]) for v in venues}
         if form["venue"] not in venue_ids:
-            errors["venue"] = "Choose where you are volunteering today."
+            errors["venue"] = _("Choose where you are volunteering today.")
         user, problem = check_credentials(db, form["name"], request.form.get("pin", ""),
                                           "volunteer")
         if problem:

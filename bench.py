@@ -5,10 +5,12 @@ figures compare across machines. Runs in-process through the WSGI test client on
 demo database; no timed assertions anywhere, this only reports.
 """
 
+import logging
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -142,6 +144,47 @@ def giveaway_figures(database, volunteer, staff) -> list[tuple[str, float]]:
             ("staff_refurb_impact_year", per_request_ms(staff, "GET", "/staff/refurb/impact"))]
 
 
+KIOSK_FIRST_LOAD_LIMIT_KB = 60
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def kiosk_first_load(app, database, venue: int) -> str:
+    """What a kiosk's first page costs on the wire: /kiosk/ in a fresh Chromium profile
+    (nothing cached), summed from the browser's own navigation and resource timing, with
+    the app served on a loopback port. A size, not a time: the same on any machine."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return "# kiosk_first_load skipped: playwright is not installed (make test installs it)"
+    from werkzeug.serving import make_server
+
+    token = auth.register_kiosk(database, "bench first load", venue, Actor(None, "bench"))
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request in the figures
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM) if CHROMIUM.exists() else None,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            context = browser.new_context(has_touch=True,
+                                          viewport={"width": 1080, "height": 1920})
+            context.add_cookies([{"name": auth.KIOSK_COOKIE, "value": token, "url": base}])
+            page = context.new_page()
+            page.goto(base + "/kiosk/", wait_until="load")
+            transferred = page.evaluate(
+                "[...performance.getEntriesByType('navigation'), "
+                "...performance.getEntriesByType('resource')]"
+                ".reduce((sum, entry) => sum + entry.transferSize, 0)")
+            browser.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    return f"kiosk_first_load {transferred / 1024:.1f} KB (limit {KIOSK_FIRST_LOAD_LIMIT_KB})"
+
+
 REPORT_ROUNDS = 5  # a page over a million-row year takes long enough for five to tell
 
 
@@ -249,6 +292,7 @@ def main() -> None:
     print(f"# {ROUNDS} requests each, median; demo data: {database['tickets'].count} tickets")
     for name, ms in figures:
         print(f"{name} {ms:.3f} ms x{ms / baseline:.1f} ({1000 / ms:.0f} req/s)")
+    print(kiosk_first_load(app, database, venue))
     report, notes = report_figures()
     print(f"# impact reports over ten years of a large borough, {REPORT_ROUNDS} requests each, "
           "median")

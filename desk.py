@@ -2,6 +2,9 @@
 tablet at a tea party. `register(bp)` adds them to a blueprint, which keeps its own sign-in
 guard; the screens follow the blueprint's look and send people back to its own pages."""
 
+from datetime import date, datetime
+
+from babel.lists import format_list
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -9,8 +12,15 @@ import learners
 import lending
 import shared_views
 from db import get_db, or_404
-from help_desk import new_request_id
+from help_desk import LOCAL_TZ, new_request_id
+from i18n import N_, _, current_locale, format_day
+from languages import translated
 from validation import InvalidInput
+
+# Device kinds as migrations seed them: marked here so the tablet shows them translated
+# (a kind a council adds later is shown as they wrote it).
+SEEDED_KINDS = (N_("Tablet"), N_("Laptop"), N_("Chromebook"), N_("Phone"),
+                N_("MiFi (pocket Wi-Fi)"), N_("Desktop computer"))
 
 ROUTES = [
     ("/scan", "scan", ["GET"]),
@@ -32,6 +42,12 @@ def _done(device_id):
     if request.blueprint == "staff":
         return redirect(url_for("staff.device", device_id=device_id), 303)
     return redirect(url_for(f"{request.blueprint}.scan"), 303)
+
+
+def _things(keys) -> str:
+    """Accessories as a list people read: "Charger and Case", "Gwefrydd a Chas"."""
+    words = [translated(lending.ACCESSORIES.get(k, k)) for k in keys]
+    return format_list(words, locale=current_locale()) if words else ""
 
 
 def _device(device_id):
@@ -60,16 +76,40 @@ def scan_device():
         if learner:
             return redirect(url_for(f"{request.blueprint}.learner", learner_id=learner["id"]),
                             303)
-        errors = {"scan": learners.UNKNOWN_CARD} if learners.is_card_url(text) else e.errors
+        errors = ({"scan": translated(learners.UNKNOWN_CARD)} if learners.is_card_url(text)
+                  else e.errors)
         return _scan_page({"scan": text}, errors, 422)
     action = lending.next_action(get_db(), device)
     if action == "check_out":
         return redirect(url_for(f"{request.blueprint}.check_out", device_id=device["id"]), 303)
     if action == "check_in":
         return redirect(url_for(f"{request.blueprint}.check_in", device_id=device["id"]), 303)
-    flash(f"{device['asset_tag']} is {lending.STATUSES[device['status']].lower()}, "
-          "so it cannot be lent or checked in.")
+    flash(_cannot(device, lend_only=False))
     return _done(device["id"])
+
+
+def _cannot(device, lend_only: bool) -> str:
+    """Why a device cannot be lent (or checked in) now: one whole sentence per status,
+    because word order and the status word's form differ between languages."""
+    tag, status = device["asset_tag"], device["status"]
+    if lend_only:
+        sentences = {
+            "on_loan": _("%(tag)s is on loan, so it cannot be lent now.", tag=tag),
+            "in_repair": _("%(tag)s is in repair, so it cannot be lent now.", tag=tag),
+            "being_wiped": _("%(tag)s is being wiped, so it cannot be lent now.", tag=tag),
+            "retired": _("%(tag)s is retired, so it cannot be lent now.", tag=tag),
+            "lost": _("%(tag)s is lost, so it cannot be lent now.", tag=tag),
+        }
+    else:
+        sentences = {
+            "in_repair": _("%(tag)s is in repair, so it cannot be lent or checked in.",
+                           tag=tag),
+            "being_wiped": _("%(tag)s is being wiped, so it cannot be lent or checked in.",
+                             tag=tag),
+            "retired": _("%(tag)s is retired, so it cannot be lent or checked in.", tag=tag),
+            "lost": _("%(tag)s is lost, so it cannot be lent or checked in.", tag=tag),
+        }
+    return sentences.get(status) or _("%(tag)s cannot be lent now.", tag=tag)
 
 
 # ---------------------------------------------------------------- check-out
@@ -88,7 +128,7 @@ def _check_out_page(device, form, errors, status=200):
         partners=lending.partners(db), agreement=lending.current_agreement(db),
         contact_kinds=lending.CONTACT_KINDS,
         venues=list(db["venues"].rows_where("active = 1", order_by="name")),
-        accessories=lending.ACCESSORIES,
+        accessories=lending.ACCESSORIES, things=_things,
         bundle=lending.json.loads(device["accessories"]))
 
 
@@ -96,8 +136,7 @@ def check_out(device_id):
     db = get_db()
     device = _device(device_id)
     if device["status"] != "available":
-        flash(f"{device['asset_tag']} is {lending.STATUSES[device['status']].lower()}, "
-              "so it cannot be lent now.")
+        flash(_cannot(device, lend_only=True))
         return _done(device_id)
     form = {
         "who": "partner" if request.args.get("partner_id") else "resident",
@@ -130,12 +169,13 @@ def lend_device(device_id):
         errors = dict(e.errors)
         if not resident and "borrower" in errors:
             del errors["borrower"]
-            errors["partner_id"] = "Please choose the partner organisation."
+            errors["partner_id"] = _("Please choose the partner organisation.")
         return _check_out_page(device, form, errors, 422)
     except lending.Conflict as e:
         flash(str(e))
         return _done(device_id)
-    flash(f"{device['asset_tag']} is on loan until {form['due_on']}.")
+    flash(_("%(tag)s is on loan until %(day)s.", tag=device["asset_tag"],
+            day=format_day(date.fromisoformat(form["due_on"].strip()))))
     return _done(device_id)
 
 
@@ -144,16 +184,21 @@ def lend_device(device_id):
 
 def _check_in_page(device, form, errors, status=200):
     db = get_db()
+    loan = lending.open_loan(db, device["id"])
+    returned = loan["returned_at"] and datetime.fromisoformat(loan["returned_at"]).astimezone(
+        LOCAL_TZ)
     return shared_views.render_in_area(
-        "desk/check_in.html", status, device=device, loan=lending.open_loan(db, device["id"]),
+        "desk/check_in.html", status, device=device, loan=loan,
+        due_on=date.fromisoformat(loan["due_on"]), returned=returned,
         checklist=lending.checklist_for(db, device), form=form, errors=errors,
-        accessories=lending.ACCESSORIES)
+        accessories=lending.ACCESSORIES, things=_things)
 
 
 def check_in(device_id):
     device = _device(device_id)
     if lending.open_loan(get_db(), device_id) is None:
-        flash(f"{device['asset_tag']} is not on loan, so there is nothing to check in.")
+        flash(_("%(tag)s is not on loan, so there is nothing to check in.",
+                tag=device["asset_tag"]))
         return _done(device_id)
     return _check_in_page(device, {"ticked": [], "notes": ""}, {})
 
@@ -169,10 +214,11 @@ def return_device(device_id):
             flash(e.errors["scan"])
             return _done(device_id)
         return _check_in_page(device, form, e.errors, 422)
+    tag = device["asset_tag"]
     flash({
-        "available": f"{device['asset_tag']} is checked in and available to lend.",
-        "being_wiped": f"{device['asset_tag']} is checked in. It needs a factory reset "
-                       "before it can be lent again.",
-        "in_repair": f"{device['asset_tag']} is checked in and sent to repair.",
+        "available": _("%(tag)s is checked in and available to lend.", tag=tag),
+        "being_wiped": _("%(tag)s is checked in. It needs a factory reset before it can be "
+                         "lent again.", tag=tag),
+        "in_repair": _("%(tag)s is checked in and sent to repair.", tag=tag),
     }[outcome])
     return _done(device_id)

@@ -3,7 +3,11 @@
 import json
 from datetime import datetime
 
+from babel.dates import format_datetime
+
+import i18n
 from help_desk import LOCAL_TZ
+from i18n import _, ngettext
 
 
 def local_time(value: str | None, fmt: str = "%H:%M") -> str:
@@ -13,7 +17,12 @@ def local_time(value: str | None, fmt: str = "%H:%M") -> str:
 
 
 def local_datetime(value: str | None) -> str:
-    return local_time(value, "%d %b %Y, %H:%M")
+    """"05 Mar 2027, 14:05"; on a kiosk or tablet in another language, its month names."""
+    locale = i18n.current_locale()
+    if not value or locale == i18n.ENGLISH:
+        return local_time(value, "%d %b %Y, %H:%M")
+    moment = datetime.fromisoformat(value).astimezone(LOCAL_TZ)
+    return format_datetime(moment, "d MMM y, HH:mm", locale=locale)
 
 
 def fromjson(value: str | None):
@@ -34,8 +43,8 @@ def minutes(value) -> str:
         return "–"
     value = float(value)
     if value < 1:
-        return "under 1 min"
-    return f"{round(value)} min"
+        return _("under 1 min")
+    return ngettext("%(num)s min", "%(num)s min", round(value), num=round(value))
 
 
 def init_app(app) -> None:

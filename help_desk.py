@@ -12,24 +12,41 @@ from zoneinfo import ZoneInfo
 
 from audit import Actor, record, stamp, utcnow
 from db import first, made_for_request, parse_id, write_transaction
+from i18n import N_, _
 from validation import InvalidInput, gather, request_key, visible
 
 LOCAL_TZ = ZoneInfo("Europe/London")
 NAME_MAX = 40
 NOTES_MAX = 1000
 MINUTES_MAX = 480
+# Labels are marked for the catalogue (N_) and translated where a screen shows them; reports,
+# CSVs and the audit log keep them in English.
 OUTCOMES = {
-    "solved": "Solved",
-    "partly": "Partly solved",
-    "referred": "Referred on",
-    "follow_up": "Needs follow-up",
+    "solved": N_("Solved"),
+    "partly": N_("Partly solved"),
+    "referred": N_("Referred on"),
+    "follow_up": N_("Needs follow-up"),
 }
 STATUS_LABELS = {
-    "waiting": "Waiting",
-    "in_progress": "Being helped",
-    "done": "Helped",
-    "left": "Left before being seen",
+    "waiting": N_("Waiting"),
+    "in_progress": N_("Being helped"),
+    "done": N_("Helped"),
+    "left": N_("Left before being seen"),
 }
+# The topics migration m001 seeds (their labels live in the database): listed here only so
+# `make translations` finds them; screens translate a topic's label with `translated()`, and
+# a topic a council adds is shown as they wrote it.
+SEEDED_TOPIC_LABELS = (
+    N_("Email"),
+    N_("NHS App and health"),
+    N_("Universal Credit and council services"),
+    N_("Video calls"),
+    N_("Smartphone and tablet basics"),
+    N_("Scams and staying safe"),
+    N_("Job search and CVs"),
+    N_("Printing and scanning"),
+    N_("Something else"),
+)
 DEFAULT_SERVICE_MINUTES = 10
 SERVICE_SAMPLE = 20
 
@@ -53,20 +70,20 @@ def topic_labels(db) -> dict[str, str]:
 def _clean_name(name: str | None) -> str | None:
     name = " ".join(visible(name).split())
     if len(name) > NAME_MAX:
-        raise InvalidInput({"name": f"Please use {NAME_MAX} letters or fewer."})
+        raise InvalidInput({"name": _("Please use %(max)s letters or fewer.", max=NAME_MAX)})
     return name or None
 
 
 def _active_topic(db, slug: str | None, field: str = "topic") -> str:
     if not slug or not db["topics"].count_where("slug = ? and active = 1", [slug]):
-        raise InvalidInput({field: "Please choose what you need help with."})
+        raise InvalidInput({field: _("Please choose what you need help with.")})
     return slug
 
 
 def _venue(db, venue_id) -> int:
     venue_id = parse_id(venue_id)
     if venue_id is None or not db["venues"].count_where("id = ? and active = 1", [venue_id]):
-        raise InvalidInput({"venue": "Please choose a venue."})
+        raise InvalidInput({"venue": _("Please choose a venue.")})
     return venue_id
 
 
@@ -203,11 +220,11 @@ def _transition(db, ticket_id, expected: set[str], actor: Actor, action: str, ch
     with write_transaction(db):
         before = get_ticket(db, ticket_id)
         if before is None:
-            raise InvalidInput({"ticket": "That ticket no longer exists."})
+            raise InvalidInput({"ticket": _("That ticket no longer exists.")})
         if before["status"] not in expected:
-            raise Conflict(
-                f"Ticket {before['number']} is now “{STATUS_LABELS[before['status']]}”."
-            )
+            status = STATUS_LABELS[before["status"]]
+            raise Conflict(_("Ticket %(number)s is now “%(status)s”.", number=before["number"],
+                             status=_(status)))
         db["tickets"].update(before["id"], changes)
         after = get_ticket(db, before["id"])
         record(db, actor, action, "tickets", before["id"], before=before, after=after, now=now)
@@ -241,18 +258,20 @@ def validate_help_log(db, topics_given, minutes, outcome, notes) -> dict:
     slugs = [s for s in dict.fromkeys(topics_given or []) if s]
     known = {t["slug"] for t in topics(db)}
     if not slugs or any(s not in known for s in slugs):
-        errors["topics"] = "Tick at least one thing you helped with."
+        errors["topics"] = _("Tick at least one thing you helped with.")
     try:
         minutes = int(str(minutes).strip())
         if not 1 <= minutes <= MINUTES_MAX:
             raise ValueError
     except (TypeError, ValueError):
-        errors["minutes"] = f"Enter the minutes spent as a number from 1 to {MINUTES_MAX}."
+        errors["minutes"] = _("Enter the minutes spent as a number from 1 to %(max)s.",
+                              max=MINUTES_MAX)
     if outcome not in OUTCOMES:
-        errors["outcome"] = "Choose how it went."
+        errors["outcome"] = _("Choose how it went.")
     notes = visible(notes).strip()
     if len(notes) > NOTES_MAX:
-        errors["notes"] = f"Notes can be at most {NOTES_MAX} characters ({len(notes)} now)."
+        errors["notes"] = _("Notes can be at most %(max)s characters (%(count)s now).",
+                            max=NOTES_MAX, count=len(notes))
     if errors:
         raise InvalidInput(errors)
     return {"topics": slugs, "minutes": minutes, "outcome": outcome, "notes": notes or None}

@@ -19,6 +19,7 @@ import lending
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ, local_day
+from i18n import N_, _
 from validation import (
     UK_OUTWARD,
     UK_POSTCODE,
@@ -30,8 +31,10 @@ from validation import (
     ticked,
 )
 
-CONSENT_KEEP = "Keep my first name and what I learn so volunteers can help me next time."
-CONSENT_CONTACT = "Contact me about sessions."
+# What a learner agrees to, kept word for word (in English) with their record; the tablet
+# shows it in the volunteer's language with `translated()`.
+CONSENT_KEEP = N_("Keep my first name and what I learn so volunteers can help me next time.")
+CONSENT_CONTACT = N_("Contact me about sessions.")
 FIRST_NAME_MAX = 40
 NOTES_MAX = 1000
 DETAIL_MAX = 200
@@ -41,51 +44,54 @@ CARD_LENGTH = 8
 _CARD = re.compile(f"[{CARD_ALPHABET}]{{{CARD_LENGTH}}}")
 _INWARD_PART = re.compile(r"[0-9][A-Z]{0,2}")
 
+# Labels (N_): translated where a screen shows them, English in reports and records.
 AREAS = {  # slug: (what volunteers and staff see, what the learner's own page says)
-    "foundation": ("Foundation skills", "Getting started"),
-    "communicating": ("Communicating", "Keeping in touch"),
-    "handling_information": ("Handling information and content", "Finding things out"),
-    "transacting": ("Transacting", "Buying and doing things online"),
-    "problem_solving": ("Problem solving", "Solving problems"),
-    "being_safe": ("Being safe and legal online", "Staying safe online"),
+    "foundation": (N_("Foundation skills"), N_("Getting started")),
+    "communicating": (N_("Communicating"), N_("Keeping in touch")),
+    "handling_information": (N_("Handling information and content"), N_("Finding things out")),
+    "transacting": (N_("Transacting"), N_("Buying and doing things online")),
+    "problem_solving": (N_("Problem solving"), N_("Solving problems")),
+    "being_safe": (N_("Being safe and legal online"), N_("Staying safe online")),
 }
-LEVELS = {"not_yet": "Not yet", "with_help": "With help", "on_own": "On my own"}
+LEVELS = {"not_yet": N_("Not yet"), "with_help": N_("With help"), "on_own": N_("On my own")}
 REFERRAL_KINDS = {
-    "adult_learning": "Adult learning course",
-    "wellbeing": "Wellbeing or social prescribing",
-    "partner": "Partner organisation",
-    "device": "Device scheme",
-    "sim": "SIM or data scheme",
+    "adult_learning": N_("Adult learning course"),
+    "wellbeing": N_("Wellbeing or social prescribing"),
+    "partner": N_("Partner organisation"),
+    "device": N_("Device scheme"),
+    "sim": N_("SIM or data scheme"),
 }
-REFERRAL_STATUSES = {"made": "Referred", "taken_up": "Taken up", "not_taken_up": "Not taken up"}
+REFERRAL_STATUSES = {"made": N_("Referred"), "taken_up": N_("Taken up"),
+                     "not_taken_up": N_("Not taken up")}
 
-CONSENT_NEEDED = ("Please read this to them and tick it if they agree. Without it we "
-                  "cannot keep a record.")
-NAME_NEEDED = "Please fill in their first name or a nickname."
+CONSENT_NEEDED = N_("Please read this to them and tick it if they agree. Without it we "
+                    "cannot keep a record.")
+NAME_NEEDED = N_("Please fill in their first name or a nickname.")
 NAME_TOO_LONG = f"Please use {FIRST_NAME_MAX} letters or fewer."
-BAD_BAND = "Please choose a decade from the list, or “Not given”."
-BAD_POSTCODE = "Please give the first part of a UK postcode, like WN5 or M1, or leave it blank."
-CONTACT_NEEDED = "To contact them about sessions we need one way to reach them."
-CONTACT_UNWANTED = "Leave this blank unless they agreed to be contacted about sessions."
+BAD_BAND = N_("Please choose a decade from the list, or “Not given”.")
+BAD_POSTCODE = N_("Please give the first part of a UK postcode, like WN5 or M1, or leave it "
+                  "blank.")
+CONTACT_NEEDED = N_("To contact them about sessions we need one way to reach them.")
+CONTACT_UNWANTED = N_("Leave this blank unless they agreed to be contacted about sessions.")
 NOTES_TOO_LONG = f"Please use {NOTES_MAX} characters or fewer."
-BAD_VENUE = "Please choose a venue from the list."
-NO_SUCH_LEARNER = "That learner is not on our list any more."
-EMPTY_CARD = "Scan the learner's card, or type the code printed on it."
-UNKNOWN_CARD = ("We do not know that learner card. Check the code printed on it, or find "
-                "the learner by name.")
-DEVICE_NOT_CARD = "That is a device label, not a learner card. Scan the learner's card."
-BAD_LEVEL = "Choose not yet, with help or on my own."
-UNKNOWN_TASK = ("One of those skills is not on our list any more. Please reload the page and "
-                "try again.")
-NO_SKILLS = "Choose how they did on at least one skill."
-NO_LEARNER = "Link this ticket to a learner first, so the skills are kept for them."
-NO_SUCH_TICKET = "That ticket no longer exists."
-BAD_KIND = "Please choose where they are being referred."
-COURSE_NEEDED = "Please give the name of the course."
-PARTNER_NEEDED = "Please choose the partner organisation."
+BAD_VENUE = N_("Please choose a venue from the list.")
+NO_SUCH_LEARNER = N_("That learner is not on our list any more.")
+EMPTY_CARD = N_("Scan the learner's card, or type the code printed on it.")
+UNKNOWN_CARD = N_("We do not know that learner card. Check the code printed on it, or find "
+                  "the learner by name.")
+DEVICE_NOT_CARD = N_("That is a device label, not a learner card. Scan the learner's card.")
+BAD_LEVEL = N_("Choose not yet, with help or on my own.")
+UNKNOWN_TASK = N_("One of those skills is not on our list any more. Please reload the page "
+                  "and try again.")
+NO_SKILLS = N_("Choose how they did on at least one skill.")
+NO_LEARNER = N_("Link this ticket to a learner first, so the skills are kept for them.")
+NO_SUCH_TICKET = N_("That ticket no longer exists.")
+BAD_KIND = N_("Please choose where they are being referred.")
+COURSE_NEEDED = N_("Please give the name of the course.")
+PARTNER_NEEDED = N_("Please choose the partner organisation.")
 DETAIL_TOO_LONG = f"Please use {DETAIL_MAX} characters or fewer."
-BAD_STATUS = "Please choose a status from the list."
-NO_SUCH_REFERRAL = "That referral is not on our list any more."
+BAD_STATUS = N_("Please choose a status from the list.")
+NO_SUCH_REFERRAL = N_("That referral is not on our list any more.")
 
 
 # ---------------------------------------------------------------- learner details
@@ -106,7 +112,7 @@ def normalise_postcode(text) -> str | None:
     else:
         outward = ""
     if not re.fullmatch(UK_OUTWARD, outward):
-        raise InvalidInput({"postcode": BAD_POSTCODE})
+        raise InvalidInput({"postcode": _(BAD_POSTCODE)})
     return outward
 
 
@@ -125,21 +131,21 @@ def validate_learner(db, form: dict) -> dict:
     errors = {}
     name = _clean(form.get("first_name"))
     if not name:
-        errors["first_name"] = NAME_NEEDED
+        errors["first_name"] = _(NAME_NEEDED)
     elif len(name) > FIRST_NAME_MAX:
-        errors["first_name"] = NAME_TOO_LONG
+        errors["first_name"] = _("Please use %(max)s letters or fewer.", max=FIRST_NAME_MAX)
     band = str(form.get("birth_band") or "")
     if band and band not in BIRTH_BANDS:
-        errors["birth_band"] = BAD_BAND
+        errors["birth_band"] = _(BAD_BAND)
     district = gather(errors, normalise_postcode, form.get("postcode"))
     contact_wanted = ticked(form.get("consent_contact"))
     kind, contact = lending.validate_contact(form.get("contact_kind"), form.get("contact"),
                                              errors)
     if "contact" not in errors and "contact_kind" not in errors:
         if contact_wanted and contact is None:
-            errors["contact"] = CONTACT_NEEDED
+            errors["contact"] = _(CONTACT_NEEDED)
         elif not contact_wanted and contact is not None:
-            errors["contact"] = CONTACT_UNWANTED
+            errors["contact"] = _(CONTACT_UNWANTED)
     row = {"first_name": name, "birth_band": band or None, "postcode_district": district,
            "contact_kind": kind, "contact": contact,
            "notes": clean_notes(form.get("notes"), "notes", errors)}
@@ -155,7 +161,7 @@ def _venue(db, value, errors) -> int | None:
         return None
     venue_id = parse_id(value)
     if venue_id is None or not db["venues"].count_where("id = ?", [venue_id]):
-        errors["home_venue_id"] = BAD_VENUE
+        errors["home_venue_id"] = _(BAD_VENUE)
     return venue_id
 
 
@@ -179,7 +185,7 @@ def add_learner(db, actor: Actor, form: dict, venue_id, request_id=None,
     now = now or utcnow()
     errors = {}
     if not ticked(form.get("consent_keep")):
-        errors["consent_keep"] = CONSENT_NEEDED
+        errors["consent_keep"] = _(CONSENT_NEEDED)
     details = {k: v for k, v in form.items() if k != "home_venue_id"}
     row = gather(errors, validate_learner, db, details)
     if errors:
@@ -213,7 +219,7 @@ def update_learner(db, actor: Actor, learner_id, form: dict,
     with write_transaction(db):
         before = get_learner(db, learner_id)
         if before is None:
-            raise InvalidInput({"learner": NO_SUCH_LEARNER})
+            raise InvalidInput({"learner": _(NO_SUCH_LEARNER)})
         if (row["contact"] is not None) != (before["contact"] is not None):
             row.update(consent_what="\n".join(consent_sentences(row["contact"] is not None)),
                        consent_at=stamp(now), consent_by=actor.id)
@@ -293,12 +299,12 @@ def resolve_card(db, scanned) -> dict:
     message otherwise."""
     text = str(scanned or "").strip()
     if not text:
-        raise InvalidInput({"scan": EMPTY_CARD})
+        raise InvalidInput({"scan": _(EMPTY_CARD)})
     learner = learner_by_card(db, text)
     if learner is None:
         path = lending.scanned_path(text) or []
         device = len(path) >= 2 and path[-2].lower() == "d"
-        raise InvalidInput({"scan": DEVICE_NOT_CARD if device else UNKNOWN_CARD})
+        raise InvalidInput({"scan": _(DEVICE_NOT_CARD) if device else _(UNKNOWN_CARD)})
     return learner
 
 
@@ -311,9 +317,9 @@ def link_ticket(db, actor: Actor, ticket_id, learner_id, now: datetime | None = 
     with write_transaction(db):
         ticket = help_desk.get_ticket(db, ticket_id)
         if ticket is None:
-            raise InvalidInput({"ticket": NO_SUCH_TICKET})
+            raise InvalidInput({"ticket": _(NO_SUCH_TICKET)})
         if get_learner(db, learner_id) is None:
-            raise InvalidInput({"learner": NO_SUCH_LEARNER})
+            raise InvalidInput({"learner": _(NO_SUCH_LEARNER)})
         learner_id = parse_id(learner_id)
         if ticket["learner_id"] != learner_id:
             db["tickets"].update(ticket["id"], {"learner_id": learner_id})
@@ -330,7 +336,7 @@ def start_help(db, actor: Actor, learner_id, venue_id, topic, request_id=None,
     now = now or utcnow()
     learner = get_learner(db, learner_id)
     if learner is None:
-        raise InvalidInput({"learner": NO_SUCH_LEARNER})
+        raise InvalidInput({"learner": _(NO_SUCH_LEARNER)})
     with write_transaction(db):
         ticket = help_desk.create_ticket(db, venue_id, topic, learner["first_name"], actor,
                                          source="walk_in", now=now, request_id=request_id)
@@ -356,7 +362,7 @@ def finish_help(db, actor: Actor, ticket_id, topics_given, minutes, outcome, not
     levels = gather(errors, validate_levels, db, levels)
     ticket = help_desk.get_ticket(db, ticket_id)
     if levels and ticket is not None and not ticket["learner_id"]:
-        errors["skills"] = NO_LEARNER
+        errors["skills"] = _(NO_LEARNER)
     if errors:
         raise InvalidInput(errors)
     with write_transaction(db):
@@ -398,9 +404,9 @@ def validate_levels(db, levels: dict) -> dict[int, str]:
     for key, level in (levels or {}).items():
         task_id = parse_id(key)
         if task_id not in active:
-            errors["skills"] = UNKNOWN_TASK
+            errors["skills"] = _(UNKNOWN_TASK)
         elif level not in LEVELS:
-            errors[f"skill_{task_id}"] = BAD_LEVEL
+            errors[f"skill_{task_id}"] = _(BAD_LEVEL)
         else:
             clean[task_id] = level
     if errors:
@@ -414,11 +420,11 @@ def record_skills(db, actor: Actor, learner_id, levels: dict, venue_id, ticket_i
     now = now or utcnow()
     levels = validate_levels(db, levels)
     if not levels:
-        raise InvalidInput({"skills": NO_SKILLS})
+        raise InvalidInput({"skills": _(NO_SKILLS)})
     with write_transaction(db):
         learner = get_learner(db, learner_id)
         if learner is None:
-            raise InvalidInput({"learner": NO_SUCH_LEARNER})
+            raise InvalidInput({"learner": _(NO_SUCH_LEARNER)})
         return _insert_records(db, actor, learner["id"], levels, parse_id(venue_id),
                                parse_id(ticket_id), now)
 
@@ -498,7 +504,7 @@ def progress(db, learner_id, today: date) -> dict:
     own since the end of their first visit day; and their visits, newest first."""
     learner = get_learner(db, learner_id)
     if learner is None:
-        raise InvalidInput({"learner": NO_SUCH_LEARNER})
+        raise InvalidInput({"learner": _(NO_SUCH_LEARNER)})
     until = today.isoformat()
     records = _records(db, learner["id"], until)
     tasks = skill_tasks(db)
@@ -594,15 +600,15 @@ def validate_referral(db, form: dict) -> dict:
     errors = {}
     kind = str(form.get("kind") or "")
     if kind not in REFERRAL_KINDS:
-        errors["kind"] = BAD_KIND
+        errors["kind"] = _(BAD_KIND)
     detail = clean_text(form.get("detail"), "detail", errors, DETAIL_MAX)
     if kind == "adult_learning" and not detail:
-        errors["detail"] = COURSE_NEEDED
+        errors["detail"] = _(COURSE_NEEDED)
     partner_id = None
     if kind == "partner":
         partner = lending.get_partner(db, form.get("partner_id"))
         if partner is None or not partner["active"]:
-            errors["partner_id"] = PARTNER_NEEDED
+            errors["partner_id"] = _(PARTNER_NEEDED)
         else:
             partner_id = partner["id"]
     if errors:
@@ -619,7 +625,7 @@ def add_referral(db, actor: Actor, learner_id, form: dict, ticket_id=None,
     with write_transaction(db):
         learner = get_learner(db, learner_id)
         if learner is None:
-            raise InvalidInput({"learner": NO_SUCH_LEARNER})
+            raise InvalidInput({"learner": _(NO_SUCH_LEARNER)})
         row.update(learner_id=learner["id"], status="made", made_on=local_day(now),
                    made_by=actor.id, ticket_id=parse_id(ticket_id))
         same = first(db.query(
@@ -638,11 +644,11 @@ def set_referral_status(db, actor: Actor, referral_id, status,
     """Made, taken up or not taken up, with the day it was last changed."""
     now = now or utcnow()
     if status not in REFERRAL_STATUSES:
-        raise InvalidInput({"status": BAD_STATUS})
+        raise InvalidInput({"status": _(BAD_STATUS)})
     with write_transaction(db):
         before = get_referral(db, referral_id)
         if before is None:
-            raise InvalidInput({"status": NO_SUCH_REFERRAL})
+            raise InvalidInput({"status": _(NO_SUCH_REFERRAL)})
         if before["status"] != status:
             change = {"status": status, "status_on": local_day(now)}
             db["referrals"].update(before["id"], change)

@@ -16,44 +16,51 @@ from urllib.parse import urlsplit
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, made_for_request, parse_id, write_transaction
 from help_desk import LOCAL_TZ
+from i18n import N_, _
 from validation import InvalidInput, clean_notes, clean_text, gather, request_key, visible
 
+# Labels (N_): translated where a tablet screen shows them, English in CSVs and records.
 STATUSES = {
-    "available": "Available",
-    "on_loan": "On loan",
-    "in_repair": "In repair",
-    "being_wiped": "Being wiped",
-    "retired": "Retired",
-    "lost": "Lost",
+    "available": N_("Available"),
+    "on_loan": N_("On loan"),
+    "in_repair": N_("In repair"),
+    "being_wiped": N_("Being wiped"),
+    "retired": N_("Retired"),
+    "lost": N_("Lost"),
 }
 # Statuses staff may set by hand; `on_loan` comes only from a check-out and `available`
 # only from a confirmed wipe.
 MANUAL_STATUSES = ("in_repair", "being_wiped", "retired", "lost")
-CONDITIONS = {"A": "A: as new", "B": "B: good", "C": "C: fair, marked", "D": "D: poor, works"}
+CONDITIONS = {"A": N_("A: as new"), "B": N_("B: good"), "C": N_("C: fair, marked"),
+              "D": N_("D: poor, works")}
 ACCESSORIES = {
-    "charger": "Charger",
-    "cable": "Cable",
-    "case": "Case",
-    "keyboard": "Keyboard",
-    "mouse": "Mouse",
-    "stylus": "Stylus",
-    "headphones": "Headphones",
+    "charger": N_("Charger"),
+    "cable": N_("Cable"),
+    "case": N_("Case"),
+    "keyboard": N_("Keyboard"),
+    "mouse": N_("Mouse"),
+    "stylus": N_("Stylus"),
+    "headphones": N_("Headphones"),
 }
 CHECKLIST = {
-    "accessories": "Everything in the bundle is back",
-    "screen": "Screen and case are not damaged",
-    "charger": "Charger works",
-    "keyboard": "Keyboard works",
-    "sim": "Data SIM is in the device",
-    "reset": "Factory reset done (the borrower's data is wiped)",
+    "accessories": N_("Everything in the bundle is back"),
+    "screen": N_("Screen and case are not damaged"),
+    "charger": N_("Charger works"),
+    "keyboard": N_("Keyboard works"),
+    "sim": N_("Data SIM is in the device"),
+    "reset": N_("Factory reset done (the borrower's data is wiped)"),
 }
 RESET_ITEM = "reset"
 CONTACT_KINDS = {
-    "mobile": "Mobile (text message)",
-    "email": "Email",
-    "landline": "Landline (we phone)",
-    "none": "No contact (we write or wait)",
+    "mobile": N_("Mobile (text message)"),
+    "email": N_("Email"),
+    "landline": N_("Landline (we phone)"),
+    "none": N_("No contact (we write or wait)"),
 }
+# The device kinds migrations m002 and m005 seed (labels live in the database), only so
+# `make translations` finds them; screens show a kind's label with `translated()`.
+SEEDED_KIND_LABELS = (N_("Tablet"), N_("Laptop"), N_("Chromebook"), N_("Phone"),
+                      N_("MiFi (pocket Wi-Fi)"), N_("Desktop computer"))
 TAG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 SIGNATURE_MAX_POINTS = 4000
 SIGNATURE_BOX = (600, 200)
@@ -84,16 +91,20 @@ def _digits(value, field, errors, lengths, what) -> str | None:
     return text
 
 
-def parse_date(value, field, errors, required=False, label="a date") -> str | None:
+A_DATE = N_("a date")
+
+
+def parse_date(value, field, errors, required=False, label=A_DATE) -> str | None:
+    """A date as year-month-day; `label` ("when it is due back") is marked with N_."""
     text = str(value or "").strip()
     if not text:
         if required:
-            errors[field] = f"Please choose {label}."
+            errors[field] = _("Please choose %(label)s.", label=_(label))
         return None
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
-        errors[field] = "Please give the date as year-month-day, for example 2026-12-24."
+        errors[field] = _("Please give the date as year-month-day, for example 2026-12-24.")
         return None
 
 
@@ -104,11 +115,11 @@ def today(now: datetime | None = None) -> date:
 def _venue(db, value, errors, field="venue", required=False) -> int | None:
     if value in (None, ""):
         if required:
-            errors[field] = "Please choose a venue."
+            errors[field] = _("Please choose a venue.")
         return None
     venue_id = parse_id(value)
     if venue_id is None or not db["venues"].count_where("id = ? and active = 1", [venue_id]):
-        errors[field] = "Please choose a venue from the list."
+        errors[field] = _("Please choose a venue from the list.")
     return venue_id
 
 
@@ -357,22 +368,22 @@ def resolve_scan(db, text: str) -> dict:
     """
     text = str(text or "").strip()
     if not text:
-        raise InvalidInput({"scan": "Scan a device's label, or type its tag."})
+        raise InvalidInput({"scan": _("Scan a device's label, or type its tag.")})
     tag = text
     parts = scanned_path(text)
     if parts is not None:
         if len(parts) >= 2 and parts[-2] == "l":
-            raise InvalidInput({"scan": "That is a learner card, not a device. "
-                                        "Scan the QR label on the device."})
+            raise InvalidInput({"scan": _("That is a learner card, not a device. "
+                                          "Scan the QR label on the device.")})
         if len(parts) < 2 or parts[-2] != "d":
-            raise InvalidInput({"scan": "That code is not one of our device labels."})
+            raise InvalidInput({"scan": _("That code is not one of our device labels.")})
         tag = parts[-1]
     if not TAG_PATTERN.fullmatch(tag):
-        raise InvalidInput({"scan": "That code is not one of our device labels."})
+        raise InvalidInput({"scan": _("That code is not one of our device labels.")})
     device = device_by_tag(db, tag)
     if device is None:
-        raise InvalidInput({"scan": f"No device has the tag {tag}. Check the label and "
-                                    "try again."})
+        raise InvalidInput({"scan": _("No device has the tag %(tag)s. Check the label and "
+                                      "try again.", tag=tag)})
     return device
 
 
@@ -392,34 +403,34 @@ def validate_contact(kind_value, contact, errors, field="contact") -> tuple[str,
     kind_value = kind_value or "none"
     contact = " ".join(str(contact or "").split())
     if kind_value not in CONTACT_KINDS:
-        errors["contact_kind"] = "Please choose how we can reach them."
+        errors["contact_kind"] = _("Please choose how we can reach them.")
         return kind_value, None
     if kind_value == "none" or not contact:
         return "none", None  # "leave blank for no contact"
     if kind_value == "email":
         if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}", contact) or len(contact) > 254:
-            errors[field] = "Please give an email address like name@example.com."
+            errors[field] = _("Please give an email address like name@example.com.")
         return kind_value, contact
     number = re.sub(r"[\s()-]", "", contact)
     if number.startswith("+44"):
         number = "0" + number[3:]
     pattern = r"07\d{9}" if kind_value == "mobile" else r"0\d{9,10}"
     if not re.fullmatch(pattern, number):
-        errors[field] = ("Please give a UK mobile number, like 07700 900123."
-                             if kind_value == "mobile"
-                             else "Please give a UK phone number, like 01942 123456.")
+        errors[field] = (_("Please give a UK mobile number, like 07700 900123.")
+                         if kind_value == "mobile"
+                         else _("Please give a UK phone number, like 01942 123456."))
     return kind_value, number
 
 
 def validate_borrower(form: dict) -> dict:
     errors = {}
     row = {"name": clean_text(form.get("name"), "name", errors, max_len=60, required=True,
-                         label="their name")}
+                         label=N_("their name"))}
     row["contact_kind"], row["contact"] = validate_contact(form.get("contact_kind"),
                                                            form.get("contact"), errors)
     card = re.sub(r"\s", "", str(form.get("library_card") or ""))
     if card and not re.fullmatch(r"[A-Za-z0-9]{4,20}", card):
-        errors["library_card"] = "A library card number is 4 to 20 letters or numbers."
+        errors["library_card"] = _("A library card number is 4 to 20 letters or numbers.")
     row["library_card"] = card or None
     if errors:
         raise InvalidInput(errors)
@@ -604,16 +615,16 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
     new_row = None
     if new_borrower is not None:
         new_row = gather(errors, validate_borrower, new_borrower)
-    due = parse_date(due_on, "due_on", errors, required=True, label="when it is due back")
+    due = parse_date(due_on, "due_on", errors, required=True, label=N_("when it is due back"))
     if due and not imported and not (
             today(now) < date.fromisoformat(due) <= today(now) + timedelta(days=366)):
-        errors["due_on"] = "The due date must be after today and within a year."
+        errors["due_on"] = _("The due date must be after today and within a year.")
     venue_id = _venue(db, venue_id, errors)
     borrower = get_borrower(db, borrower_id) if borrower_id else None
     partner = get_partner(db, partner_id) if partner_id else None
     resident = borrower is not None or new_borrower is not None
     if resident == (partner is not None):
-        errors["borrower"] = "Please choose who is borrowing it."
+        errors["borrower"] = _("Please choose who is borrowing it.")
     path = signature_path(signature)
     if imported:
         consent = "imported"
@@ -624,8 +635,8 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
     elif agreed_in_person:
         consent = "in_person"
     else:
-        errors["signature"] = ("Please ask the borrower to sign in the box, or tick that "
-                               "they agreed in person.")
+        errors["signature"] = _("Please ask the borrower to sign in the box, or tick that "
+                                "they agreed in person.")
     if errors:
         raise InvalidInput(errors)
     request_id = request_key(request_id)
@@ -634,10 +645,11 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
             return made
         device = get_device(db, device_id)
         if device is None:
-            raise InvalidInput({"device": "That device is not on the list any more."})
+            raise InvalidInput({"device": _("That device is not on the list any more.")})
         if device["status"] != "available":
-            raise Conflict(f"{device['asset_tag']} is {STATUSES[device['status']].lower()}, "
-                           "so it cannot be lent now.")
+            status = STATUSES[device["status"]]
+            raise Conflict(_("%(tag)s is %(status)s, so it cannot be lent now.",
+                             tag=device["asset_tag"], status=_(status).lower()))
         if new_row is not None:
             borrower = {"id": _insert_borrower(db, actor, new_row, now)}
         row = {
@@ -657,7 +669,7 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
         try:
             loan_id = db["loans"].insert(row).last_pk
         except sqlite3.IntegrityError:
-            raise Conflict(f"{device['asset_tag']} is already on loan.") from None
+            raise Conflict(_("%(tag)s is already on loan.", tag=device["asset_tag"])) from None
         record(db, actor, "loan.check_out", "loans", loan_id,
                after={k: v for k, v in row.items() if k != "signature"}, now=now)
         _set_status(db, actor, device, "on_loan", now)
@@ -670,8 +682,8 @@ def self_return(db, actor: Actor, device_id, venue_id, now: datetime | None = No
     with write_transaction(db):
         loan = open_loan(db, device_id)
         if loan is None:
-            raise InvalidInput({"scan": "This device is not out on loan. Please give it to "
-                                        "a member of staff."})
+            raise InvalidInput({"scan": _("This device is not out on loan. Please give it to "
+                                          "a member of staff.")})
         if loan["returned_at"]:
             return loan
         change = {"returned_at": stamp(now), "returned_via": "kiosk",
@@ -752,16 +764,16 @@ def check_in(db, actor: Actor, device_id, ticked, notes=None, venue_id=None,
     with write_transaction(db):
         device = get_device(db, device_id)
         if device is None:
-            raise InvalidInput({"scan": "That device is not on the list any more."})
+            raise InvalidInput({"scan": _("That device is not on the list any more.")})
         loan = open_loan(db, device["id"])
         if loan is None:
-            raise InvalidInput({"scan": f"{device['asset_tag']} is not on loan, so there is "
-                                        "nothing to check in."})
+            raise InvalidInput({"scan": _("%(tag)s is not on loan, so there is nothing to "
+                                          "check in.", tag=device["asset_tag"])})
         items = checklist_for(db, device)
         results = {item: item in ticked for item in items}
         problems = [item for item, ok in results.items() if not ok and item != RESET_ITEM]
         if problems and not notes:
-            raise InvalidInput({"notes": "Please say what is wrong, so it can be repaired."})
+            raise InvalidInput({"notes": _("Please say what is wrong, so it can be repaired.")})
         if problems:
             outcome = "in_repair"
         elif not results.get(RESET_ITEM, True):

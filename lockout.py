@@ -10,11 +10,21 @@ from datetime import datetime, timedelta
 
 from audit import record, stamp
 from db import write_transaction
+from i18n import ngettext
 
 MAX_FAILED_SIGNINS = 5
 LOCKOUT_MINUTES = 15
 LOCKED = (f"Too many wrong tries: this account is locked for {LOCKOUT_MINUTES} minutes. "
           "Ask a member of staff if you need it sooner.")
+
+
+def locked_words() -> str:
+    """LOCKED in the reader's language: the volunteer tablet's sign-in speaks theirs."""
+    return ngettext("Too many wrong tries: this account is locked for %(num)s minute. "
+                    "Ask a member of staff if you need it sooner.",
+                    "Too many wrong tries: this account is locked for %(num)s minutes. "
+                    "Ask a member of staff if you need it sooner.", LOCKOUT_MINUTES,
+                    num=LOCKOUT_MINUTES)
 
 
 def is_locked(user: dict, now: datetime) -> bool:

@@ -13,6 +13,8 @@ import shared_views
 from db import get_db, or_404
 from giveaways import eligibility, sims
 from help_desk import new_request_id
+from i18n import N_, _
+from languages import translated
 from validation import InvalidInput
 
 ROUTES = [
@@ -21,6 +23,12 @@ ROUTES = [
 ]
 FIELDS = ("scan", "who", "learner_id", "card", "house", "postcode", "override_reason",
           "request_id")
+# The SIM rules as migration m005 seeds them, marked so the tablet shows them translated;
+# criteria a council writes later are shown as they wrote them.
+SEEDED_CRITERIA = (N_("Aged 18 or over"), N_("On a low income (for example on benefits)"),
+                   N_("No internet, or not enough, at home"),
+                   N_("No internet, or not enough, when out and about"),
+                   N_("Cannot afford a contract or top-up"))
 
 
 def register(bp) -> None:
@@ -52,7 +60,16 @@ def _give_page(sim, form, errors, status=200):
         errors=errors, rule_set=rule_set, groups=eligibility.GROUPS, query=query,
         matches=matches, learner=learners.get_learner(db, form["learner_id"]),
         asks_reason=bool(form["override_reason"] or errors.get("override_reason")
-                         or errors.get("ticks", "").startswith("Not eligible")))
+                         or _short_of_rules(rule_set, form, errors)))
+
+
+def _short_of_rules(rule_set, form, errors) -> bool:
+    """The ticks were refused because they fall short of the council's rules (not because
+    nothing was ticked): the volunteer may then give a reason to give it anyway. Decided
+    from the ticks, not the message, which is in the volunteer's language."""
+    keys = eligibility.ticked_keys(rule_set, form.get("ticks") or [])
+    return bool(errors.get("ticks") and keys
+                and not eligibility.assess(rule_set, keys)["eligible"])
 
 
 def give_sim():
@@ -114,10 +131,10 @@ def _recipient(form) -> tuple[dict, dict]:
     if form["learner_id"]:
         return {"learner_id": form["learner_id"]}, {}
     if not form["card"].strip():
-        return {}, {"card": sims.NEED_LEARNER}
+        return {}, {"card": translated(sims.NEED_LEARNER)}
     learner = learners.learner_by_card(get_db(), form["card"])
     if learner is None:
-        return {}, {"card": learners.UNKNOWN_CARD}
+        return {}, {"card": translated(learners.UNKNOWN_CARD)}
     return {"learner_id": learner["id"]}, {}
 
 
@@ -134,7 +151,7 @@ def _give(sim):
         if errors:
             more.pop("who", None)  # the card's own message says it better
         return _give_page(sim, form, {**more, **errors}, 422)
-    flash(f"SIM given: {sims.sim_words(giveaway)}.")
+    flash(_("SIM given: %(sim)s.", sim=sims.sim_words(giveaway)))
     return _confirmed(giveaway)
 
 
@@ -147,5 +164,6 @@ def sim_given(giveaway_id):
     rule_set = eligibility.get_rule_set(get_db(), giveaway["rule_set_id"])
     labels = {c["key"]: c["label"] for c in rule_set["criteria"]}
     return shared_views.render_in_area(
-        "sims/given.html", giveaway=giveaway, ticks=[labels[k] for k in giveaway["ticks"]],
-        sim_words=sims.sim_words(giveaway), day_words=sims.day_words)
+        "sims/given.html", giveaway=giveaway,
+        ticks=[translated(labels[k]) for k in giveaway["ticks"]],
+        sim_words=sims.sim_words(giveaway))

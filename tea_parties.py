@@ -9,17 +9,19 @@ volunteer support available" is a sum.
 import re
 from datetime import date, datetime, time, timedelta
 
+import i18n
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, parse_id, write_transaction
 from help_desk import LOCAL_TZ
+from i18n import N_, _
 from lending import _venue, parse_date, today
 from validation import UK_POSTCODE, InvalidInput, clean_notes, clean_text, clock_time, ticked
 
-SESSION_KINDS = {
-    "tea_party": "Tea party",
-    "drop_in": "Drop-in",
-    "course": "Course",
-    "other": "Other",
+SESSION_KINDS = {  # labels (N_): What's on shows them with `translated()`
+    "tea_party": N_("Tea party"),
+    "drop_in": N_("Drop-in"),
+    "course": N_("Course"),
+    "other": N_("Other"),
 }
 VENUE_KINDS = {
     "library": "Library",
@@ -336,10 +338,12 @@ _LIST_SQL = """
 
 def day_words(day: date, start: date) -> str:
     """"Today", "Tomorrow", "Tuesday 3 March", or with the year when it is not this one."""
-    if 0 <= (day - start).days <= 1:
-        return ("Today", "Tomorrow")[(day - start).days]
-    year = f" {day.year}" if day.year != start.year else ""
-    return f"{day:%A} {day.day} {day:%B}{year}"
+    if (day - start).days == 0:
+        return _("Today")
+    if (day - start).days == 1:
+        return _("Tomorrow")
+    words = i18n.format_day(day)  # in the reader's language on the kiosk
+    return f"{words} {day.year}" if day.year != start.year else words
 
 
 def _listed(rows, now: datetime | None = None) -> list[dict]:

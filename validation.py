@@ -3,6 +3,8 @@ and the small field cleaners every rule module shares."""
 
 import re
 
+from i18n import _
+
 
 class InvalidInput(ValueError):
     """Input a person can fix: `errors` maps each form field to a plain-words message."""
@@ -52,12 +54,13 @@ def visible(value) -> str:
 
 
 def clean_text(value, field, errors, max_len=TEXT_MAX, required=False, label="this") -> str | None:
-    """One line of text with its spaces tidied; a message in `errors` when it will not do."""
+    """One line of text with its spaces tidied; a message in `errors` when it will not do.
+    `label` ("their name") is translated when the catalogue has it: mark it with N_."""
     text = " ".join(visible(value).split())
     if required and not text:
-        errors[field] = f"Please fill in {label}."
+        errors[field] = _("Please fill in %(label)s.", label=_(label))
     elif len(text) > max_len:
-        errors[field] = f"Please use {max_len} characters or fewer."
+        errors[field] = _("Please use %(max)s characters or fewer.", max=max_len)
     return text or None
 
 
@@ -65,7 +68,7 @@ def clean_notes(value, field, errors, max_len=NOTES_MAX) -> str | None:
     """Free text kept as typed (line breaks too), within a length limit."""
     text = visible(value).strip()
     if len(text) > max_len:
-        errors[field] = f"Please use {max_len} characters or fewer."
+        errors[field] = _("Please use %(max)s characters or fewer.", max=max_len)
     return text or None
 
 
@@ -73,6 +76,7 @@ def clock_time(value, field, errors, label) -> str | None:
     """A wall-clock time typed as H:MM or HH:MM, kept as HH:MM."""
     match = _CLOCK.fullmatch(str(value or "").strip())
     if match is None:
-        errors[field] = f"Please give {label} in hours and minutes, for example 14:00."
+        errors[field] = _("Please give %(label)s in hours and minutes, for example 14:00.",
+                          label=_(label))
         return None
     return f"{int(match[1]):02d}:{match[2]}"

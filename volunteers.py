@@ -12,10 +12,14 @@ import re
 import sqlite3
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
+
 import council_settings
+import i18n
 from audit import Actor, record, stamp, utcnow
 from db import first, parse_id, write_transaction
 from formatting import local_time
+from i18n import N_, _, ngettext
 from lending import parse_date, today, validate_contact
 from tea_parties import get_session, local_stamp, sessions_on
 from validation import InvalidInput, clean_notes, clean_text, clock_time, ticked
@@ -40,12 +44,11 @@ COURSES = (
 )
 COURSE_MAX = 100
 REASON_MAX = 200
-CLOSED_HOW = {"volunteer": ", when you signed out", "session_end": ", when the session ended",
-              "staff": " by a member of staff"}
 
-GONE_SESSION = "That session is not on the list any more."
-GONE_SHIFT = "That sign-in is not on the list any more."
-GONE_VOLUNTEER = "That volunteer is not on the list any more."
+# What the tablet says (N_ here, translated with `_()` when said; `%(name)s` filled in then).
+GONE_SESSION = N_("That session is not on the list any more.")
+GONE_SHIFT = N_("That sign-in is not on the list any more.")
+GONE_VOLUNTEER = N_("That volunteer is not on the list any more.")
 GONE_TRAINING = "That training record is not on the list any more."
 BAD_YEARS = "Please give a whole number of years from 1 to 10."
 BAD_CERTIFICATE = ("A DBS certificate number is 12 digits, for example 0012 3456 7890. "
@@ -64,48 +67,54 @@ UNCHANGED = "Those are the times already recorded, so there is nothing to correc
 CANCELLED_ADD = "That session was cancelled, so nobody can have volunteered at it."
 PICK_VOLUNTEER = "Please choose a volunteer from the list."
 PICK_SESSION = "Please choose a session from the list."
-CANCELLED = "This session has been cancelled, so you cannot sign in to it."
-NOT_TODAY = "You can only sign in to a session on the day it happens."
-TOO_EARLY = "Sign-in for this session opens at {opens}, an hour before it starts."
-ENDED = ("This session ended at {ends}. If you helped at it, please ask a member of staff "
-         "to add your hours.")
-ALREADY_HERE = "You are already signed in to this session since {since}."
-ALREADY_ELSEWHERE = ("You are already signed in to {title} at {venue} since {since}. "
-                     "Sign out of that first.")
-ALREADY_SOMEWHERE = "You are already signed in to a session. Sign out of that first."
-OVERLAPS_NOW = ("You already have hours recorded at {title} from {start} to {end}, which "
-                "overlap now. Please ask a member of staff to check them.")
+CANCELLED = N_("This session has been cancelled, so you cannot sign in to it.")
+NOT_TODAY = N_("You can only sign in to a session on the day it happens.")
+TOO_EARLY = N_("Sign-in for this session opens at %(opens)s, an hour before it starts.")
+ENDED = N_("This session ended at %(ends)s. If you helped at it, please ask a member of staff "
+           "to add your hours.")
+ALREADY_HERE = N_("You are already signed in to this session since %(since)s.")
+ALREADY_ELSEWHERE = N_("You are already signed in to %(title)s at %(venue)s since %(since)s. "
+                       "Sign out of that first.")
+ALREADY_SOMEWHERE = N_("You are already signed in to a session. Sign out of that first.")
+OVERLAPS_NOW = N_("You already have hours recorded at %(title)s from %(start)s to %(end)s, "
+                  "which overlap now. Please ask a member of staff to check them.")
 OVERLAPS = "{name} already has hours at {title} on {day} from {start} to {end}, which overlap."
-DBS_MISSING = ("This session needs a DBS check, and we do not have one recorded for you. "
-               "Please ask a member of staff.")
-DBS_LAPSED = ("This session needs a DBS check, and yours lapsed on {lapses}. Please ask a "
-              "member of staff about renewing it.")
-DBS_SOON = ("Your DBS check needs renewing before {lapses} ({days}). Please have a word with "
-            "a member of staff.")
-ALREADY_CLOSED = "This sign-in was already closed at {at}{how}."
-OUT_BEFORE_SIGN_IN = ("You cannot sign out before you signed in, at {at}. Please ask a member "
-                      "of staff to correct your hours.")
+DBS_MISSING = N_("This session needs a DBS check, and we do not have one recorded for you. "
+                 "Please ask a member of staff.")
+DBS_LAPSED = N_("This session needs a DBS check, and yours lapsed on %(lapses)s. Please ask a "
+                "member of staff about renewing it.")
+ALREADY_CLOSED = {  # by who closed it (closed_by)
+    "volunteer": N_("This sign-in was already closed at %(at)s, when you signed out."),
+    "session_end": N_("This sign-in was already closed at %(at)s, when the session ended."),
+    "staff": N_("This sign-in was already closed at %(at)s by a member of staff."),
+    None: N_("This sign-in was already closed at %(at)s."),
+}
+OUT_BEFORE_SIGN_IN = N_("You cannot sign out before you signed in, at %(at)s. Please ask a "
+                        "member of staff to correct your hours.")
 
 
 # ---------------------------------------------------------------- ids and words
 
 
 def day_words(day: date) -> str:
-    """14 March 2027."""
-    return f"{day.day} {day:%B %Y}"
+    """14 March 2027 (14 Mawrth 2027, 14 marca 2027… on a tablet in another language)."""
+    return format_date(day, "long", locale=i18n.current_locale())
 
 
 def days_words(days: int) -> str:
-    return f"{days} day{'' if days == 1 else 's'}"
+    return ngettext("%(num)s day", "%(num)s days", days, num=days)
 
 
 def duration_words(hours: float) -> str:
     """1.5 -> "1 hour 30 minutes"; 0.75 -> "45 minutes"."""
     whole, minutes = divmod(round(hours * 60), 60)
-    parts = [f"{whole} hour{'' if whole == 1 else 's'}"] if whole else []
-    if minutes or not whole:
-        parts.append(f"{minutes} minute{'' if minutes == 1 else 's'}")
-    return " ".join(parts)
+    minute_words = ngettext("%(num)s minute", "%(num)s minutes", minutes, num=minutes)
+    if not whole:
+        return minute_words
+    hour_words = ngettext("%(num)s hour", "%(num)s hours", whole, num=whole)
+    if not minutes:
+        return hour_words
+    return _("%(hours)s %(minutes)s", hours=hour_words, minutes=minute_words)
 
 
 def _when(stamp_text: str, now: datetime) -> str:
@@ -113,7 +122,7 @@ def _when(stamp_text: str, now: datetime) -> str:
     moment = datetime.fromisoformat(stamp_text)
     if today(moment) == today(now):
         return local_time(stamp_text)
-    return f"{local_time(stamp_text)} on {day_words(today(moment))}"
+    return _("%(time)s on %(day)s", time=local_time(stamp_text), day=day_words(today(moment)))
 
 
 # ---------------------------------------------------------------- council setting
@@ -149,7 +158,7 @@ def dbs_status(profile: dict | None, recheck_years: int, today: date) -> dict:
     issued = (profile or {}).get("dbs_issued_on")
     if not issued:
         return {"state": "missing", "lapses_on": None, "days_left": None,
-                "lapses_words": None, "words": "No DBS check recorded."}
+                "lapses_words": None, "words": _("No DBS check recorded.")}
     lapses_on = add_years(date.fromisoformat(issued), recheck_years)
     days_left = (lapses_on - today).days
     if days_left <= 0:
@@ -157,9 +166,14 @@ def dbs_status(profile: dict | None, recheck_years: int, today: date) -> dict:
     else:
         state = next((s for s, most in DBS_WARNINGS if days_left <= most), "ok")
     lapses = day_words(lapses_on)
-    words = {"lapsed": f"DBS check lapsed on {lapses}.",
-             "ok": f"DBS check up to date (re-check due before {lapses})."}.get(
-        state, f"DBS re-check due in {days_words(days_left)}, before {lapses}.")
+    if state == "lapsed":
+        words = _("DBS check lapsed on %(day)s.", day=lapses)
+    elif state == "ok":
+        words = _("DBS check up to date (re-check due before %(day)s).", day=lapses)
+    else:
+        words = ngettext("DBS re-check due in %(num)s day, before %(day)s.",
+                         "DBS re-check due in %(num)s days, before %(day)s.", days_left,
+                         num=days_left, day=lapses)
     return {"state": state, "lapses_on": lapses_on, "days_left": days_left,
             "lapses_words": lapses, "words": words}
 
@@ -256,7 +270,7 @@ def save_profile(db, actor: Actor, user_id, form: dict, now: datetime | None = N
     with write_transaction(db):
         before = get_volunteer(db, user_id)
         if before is None:
-            raise InvalidInput({"volunteer": GONE_VOLUNTEER})
+            raise InvalidInput({"volunteer": _(GONE_VOLUNTEER)})
         before = dict(before, venues=before["venue_ids"])
         changed = {k: v for k, v in row.items() if before[k] != v}
         if not changed:
@@ -302,7 +316,7 @@ def add_training(db, actor: Actor, user_id, form: dict, now: datetime | None = N
     with write_transaction(db):
         volunteer = get_volunteer(db, user_id)
         if volunteer is None:
-            raise InvalidInput({"volunteer": GONE_VOLUNTEER})
+            raise InvalidInput({"volunteer": _(GONE_VOLUNTEER)})
         row.update(user_id=volunteer["id"], recorded_at=stamp(now), recorded_by=actor.id)
         training_id = db["volunteer_training"].insert(row).last_pk
         record(db, actor, "volunteer_training.add", "volunteer_training", training_id,
@@ -475,20 +489,23 @@ def close_finished_shifts(db, now: datetime | None = None) -> int:
 def _session_to_join(db, session_id, now) -> dict:
     session = get_session(db, parse_id(session_id))
     if session is None:
-        raise InvalidInput({"session": GONE_SESSION})
+        raise InvalidInput({"session": _(GONE_SESSION)})
     window = sign_in_window(session, now)
-    message = {"cancelled": CANCELLED, "not_today": NOT_TODAY,
-               "early": TOO_EARLY.format(opens=opens_at(session)),
-               "ended": ENDED.format(ends=local_time(session["ends_at"]))}.get(window)
-    if message:
-        raise InvalidInput({"session": message})
+    if window == "cancelled":
+        raise InvalidInput({"session": _(CANCELLED)})
+    if window == "not_today":
+        raise InvalidInput({"session": _(NOT_TODAY)})
+    if window == "early":
+        raise InvalidInput({"session": _(TOO_EARLY, opens=opens_at(session))})
+    if window == "ended":
+        raise InvalidInput({"session": _(ENDED, ends=local_time(session["ends_at"]))})
     return session
 
 
 def _active_volunteer(db, user_id) -> dict:
     volunteer = get_volunteer(db, user_id)
     if volunteer is None or not volunteer["active"]:
-        raise InvalidInput({"volunteer": GONE_VOLUNTEER})
+        raise InvalidInput({"volunteer": _(GONE_VOLUNTEER)})
     return volunteer
 
 
@@ -498,9 +515,9 @@ def _refuse_open_shift(db, user_id, session, now) -> None:
         return
     since = _when(shift["signed_in_at"], now)
     if shift["session_id"] == session["id"]:
-        raise InvalidInput({"session": ALREADY_HERE.format(since=since)})
-    raise InvalidInput({"session": ALREADY_ELSEWHERE.format(
-        title=shift["title"], venue=shift["venue_name"], since=since)})
+        raise InvalidInput({"session": _(ALREADY_HERE, since=since)})
+    raise InvalidInput({"session": _(ALREADY_ELSEWHERE, title=shift["title"],
+                                     venue=shift["venue_name"], since=since)})
 
 
 def _overlapping(db, user_id, start: str, end: str | None, except_id=None) -> dict | None:
@@ -517,12 +534,15 @@ def _dbs_check(db, volunteer, session, now) -> str | None:
     """Refuse a DBS session without a valid check; a warning when it lapses within a week."""
     status = dbs_status(volunteer, recheck_years(db), today(now))
     if session["requires_dbs"] and status["state"] == "missing":
-        raise InvalidInput({"session": DBS_MISSING})
+        raise InvalidInput({"session": _(DBS_MISSING)})
     if session["requires_dbs"] and status["state"] == "lapsed":
-        raise InvalidInput({"session": DBS_LAPSED.format(lapses=status["lapses_words"])})
+        raise InvalidInput({"session": _(DBS_LAPSED, lapses=status["lapses_words"])})
     if status["state"] == "due_7":
-        return DBS_SOON.format(lapses=status["lapses_words"],
-                               days=f"{days_words(status['days_left'])} left")
+        return ngettext("Your DBS check needs renewing before %(lapses)s (%(num)s day left). "
+                        "Please have a word with a member of staff.",
+                        "Your DBS check needs renewing before %(lapses)s (%(num)s days left). "
+                        "Please have a word with a member of staff.", status["days_left"],
+                        num=status["days_left"], lapses=status["lapses_words"])
     return None
 
 
@@ -537,8 +557,8 @@ def sign_in(db, actor: Actor, user_id, session_id, now: datetime | None = None) 
         _refuse_open_shift(db, volunteer["id"], session, now)
         clash = _overlapping(db, volunteer["id"], stamp(now), None)
         if clash:
-            raise InvalidInput({"session": OVERLAPS_NOW.format(
-                title=clash["title"], start=local_time(clash["signed_in_at"]),
+            raise InvalidInput({"session": _(
+                OVERLAPS_NOW, title=clash["title"], start=local_time(clash["signed_in_at"]),
                 end=local_time(clash["signed_out_at"]))})
         warning = _dbs_check(db, volunteer, session, now)
         row = {"session_id": session["id"], "user_id": volunteer["id"],
@@ -546,15 +566,15 @@ def sign_in(db, actor: Actor, user_id, session_id, now: datetime | None = None) 
         try:
             shift_id = db["volunteer_shifts"].insert(row).last_pk
         except sqlite3.IntegrityError:
-            raise InvalidInput({"session": ALREADY_SOMEWHERE}) from None
+            raise InvalidInput({"session": _(ALREADY_SOMEWHERE)}) from None
         record(db, actor, "volunteer_shift.sign_in", "volunteer_shifts", shift_id, after=row,
                now=now)
     return dict(get_shift(db, shift_id), warning=warning)
 
 
 def _closed_words(shift: dict, now: datetime) -> str:
-    return ALREADY_CLOSED.format(at=_when(shift["signed_out_at"], now),
-                                 how=CLOSED_HOW.get(shift["closed_by"], ""))
+    sentence = ALREADY_CLOSED.get(shift["closed_by"], ALREADY_CLOSED[None])
+    return _(sentence, at=_when(shift["signed_out_at"], now))
 
 
 def sign_out(db, actor: Actor, shift_id, now: datetime | None = None) -> dict:
@@ -564,12 +584,12 @@ def sign_out(db, actor: Actor, shift_id, now: datetime | None = None) -> dict:
     with write_transaction(db):
         shift = get_shift(db, shift_id)
         if shift is None:
-            raise InvalidInput({"shift": GONE_SHIFT})
+            raise InvalidInput({"shift": _(GONE_SHIFT)})
         if shift["signed_out_at"]:
             raise InvalidInput({"shift": _closed_words(shift, now)})
         if stamp(now) <= shift["signed_in_at"]:
-            raise InvalidInput({"shift": OUT_BEFORE_SIGN_IN.format(
-                at=_when(shift["signed_in_at"], now))})
+            raise InvalidInput({"shift": _(OUT_BEFORE_SIGN_IN,
+                                           at=_when(shift["signed_in_at"], now))})
         change = {"signed_out_at": stamp(now), "closed_by": "volunteer"}
         db["volunteer_shifts"].update(shift["id"], change)
         record(db, actor, "volunteer_shift.sign_out", "volunteer_shifts", shift["id"],
@@ -626,7 +646,7 @@ def correct_shift(db, actor: Actor, shift_id, signed_in_at, signed_out_at, reaso
     with write_transaction(db):
         shift = get_shift(db, shift_id)
         if shift is None:
-            raise InvalidInput({"shift": GONE_SHIFT})
+            raise InvalidInput({"shift": _(GONE_SHIFT)})
         start, end = _shift_stamps(db, shift["user_id"], shift["display_name"], shift["day"],
                                    start, end, now, shift["id"])
         if (start, end) == (shift["signed_in_at"], shift["signed_out_at"]):

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from audit import Actor, record, stamp, utcnow
 from db import first, write_transaction
+from i18n import N_
 from validation import InvalidInput, clean_notes, visible
 
 
@@ -49,7 +50,24 @@ def assess(rule_set: dict, ticks: list[str]) -> dict:
 
 # ---------------------------------------------------------------- a new version
 
-GROUPS = {"required": "All of these", "one_of": "At least one of these"}
+GROUPS = {"required": N_("All of these"), "one_of": N_("At least one of these")}
+# The criteria migration m005 seeds as version 1 (they live in the database), only so
+# `make translations` finds them: screens show a criterion with `translated()`, and one a
+# council words itself is shown as they wrote it.
+SEEDED_CRITERIA_LABELS = (
+    N_("Aged 18 or over"),
+    N_("On a low income (for example on benefits)"),
+    N_("No internet, or not enough, at home"),
+    N_("No internet, or not enough, when out and about"),
+    N_("Cannot afford a contract or top-up"),
+    N_("Universal Credit"),
+    N_("Pension Credit"),
+    N_("Income Support"),
+    N_("Income-based Jobseeker's Allowance"),
+    N_("Income-related Employment and Support Allowance"),
+    N_("Housing Benefit"),
+    N_("Council Tax Support"),
+)
 LABEL_MAX = 120
 CRITERIA_MAX = 20
 REPEAT_RANGE = range(0, 61)

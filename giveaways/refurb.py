@@ -17,14 +17,16 @@ import lending
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, made_for_request, parse_id, write_transaction
 from giveaways import carbon, eligibility
+from i18n import N_
 from validation import InvalidInput, clean_notes, clean_text, request_key
 
 DONOR_KINDS = {"business": "Business", "housing_association": "Housing association",
                "council": "Council", "charity": "Charity", "individual": "Individual",
                "other": "Other"}
-STAGES = {"received": "Received", "wiped": "Data wiped", "refurbished": "Refurbished",
-          "ready": "Ready", "sold": "Sold", "gifted": "Gifted", "lent": "Lent",
-          "recycled": "Recycled"}
+# Labels (N_): translated where a translated screen shows them, English in reports.
+STAGES = {"received": N_("Received"), "wiped": N_("Data wiped"),
+          "refurbished": N_("Refurbished"), "ready": N_("Ready"), "sold": N_("Sold"),
+          "gifted": N_("Gifted"), "lent": N_("Lent"), "recycled": N_("Recycled")}
 IN_PIPELINE = ("received", "wiped", "refurbished", "ready")
 WIPE_METHODS = {"blancco": "Blancco", "nwipe": "DBAN / nwipe",
                 "reset_encryption": "Manufacturer reset + encryption",
@@ -35,8 +37,8 @@ LICENCES = {"windows_refurb": "Windows 10 Pro refurbisher licence",
             "chromeos_flex": "ChromeOS Flex", "linux_mint": "Linux Mint",
             "as_shipped": "Manufacturer's own system (Android, iPadOS, ChromeOS)",
             "none": "None needed"}
-OUTCOMES = {"sold": "Sold", "gifted": "Gifted", "lent": "Lent (into the lending library)",
-            "recycled": "Recycled"}
+OUTCOMES = {"sold": N_("Sold"), "gifted": N_("Gifted"),
+            "lent": N_("Lent (into the lending library)"), "recycled": N_("Recycled")}
 PAYMENT_METHODS = {"cash": "Cash", "card": "Card", "other": "Other"}
 GIFT_REASONS = {"care_leaver": "Care leaver", "school_referral": "School referral",
                 "course_completion": "Course completion (earn a device)", "other": "Other"}

@@ -27,6 +27,7 @@ from audit import Actor, record, stamp, utcnow
 from db import first, made_for_request, parse_id, write_transaction
 from giveaways.eligibility import assess, current_rule_set, get_rule_set, ticked_keys
 from help_desk import LOCAL_TZ
+from i18n import N_, _, ngettext
 from lending import _luhn_ok, _venue, parse_date, today
 from validation import (
     UK_POSTCODE,
@@ -38,7 +39,7 @@ from validation import (
 )
 from volunteers import day_words, open_shift
 
-ITEMS = {"sim": "SIM cards", "voucher": "Data voucher codes"}
+ITEMS = {"sim": N_("SIM cards"), "voucher": N_("Data voucher codes")}
 NETWORKS = ("O2", "Vodafone", "Three")
 LOW_STOCK_KEY = "sim_low_stock"
 LOW_STOCK_DEFAULT = 10
@@ -60,17 +61,18 @@ FUTURE_RECEIVED = "The date they arrived cannot be in the future."
 NEED_CODES = "Please paste the numbers, one a line, or choose a file."
 TOO_MANY = f"Please add at most {BATCH_MAX} in one batch."
 NOTHING_ADDED = "Nothing was added."
-EMPTY_SCAN = "Scan the SIM's barcode, or type its number or voucher code."
-CARD_NOT_SIM = "That is a learner card, not a SIM. Scan the barcode on the SIM card."
-NO_TICKS = "Please tick what applies to them, in their own words."
-PICK_WHO = ("Please say who the SIM is for: a learner, a household, or anonymous "
-            "(not recorded).")
-NEED_LEARNER = "Please find the learner by name, or scan their learner card."
-GONE_LEARNER = "That learner is not on the list any more."
-NEED_HOUSE = "Please give the house number or name."
-BAD_POSTCODE = "Please give their full postcode, for example WN5 0AB."
-NEED_REASON = "Please say why it is being given anyway."
-JUST_GIVEN = "That SIM has just been given by someone else. Please scan another."
+EMPTY_SCAN = N_("Scan the SIM's barcode, or type its number or voucher code.")
+CARD_NOT_SIM = N_("That is a learner card, not a SIM. Scan the barcode on the SIM card.")
+NO_TICKS = N_("Please tick what applies to them, in their own words.")
+PICK_WHO = N_("Please say who the SIM is for: a learner, a household, or anonymous "
+              "(not recorded).")
+# Said on the tablet: N_ here, `_()` when said (sim_desk says NEED_LEARNER itself).
+NEED_LEARNER = N_("Please find the learner by name, or scan their learner card.")
+GONE_LEARNER = N_("That learner is not on the list any more.")
+NEED_HOUSE = N_("Please give the house number or name.")
+BAD_POSTCODE = N_("Please give their full postcode, for example WN5 0AB.")
+NEED_REASON = N_("Please say why it is being given anyway.")
+JUST_GIVEN = N_("That SIM has just been given by someone else. Please scan another.")
 NEED_VOID_REASON = "Please say why it is being taken out of stock."
 
 
@@ -287,8 +289,9 @@ def find_sim(db, scanned) -> dict | None:
 def sim_words(sim: dict) -> str:
     """How a person reads a SIM on screen: network, offer and its last digits."""
     code = sim["iccid"] or sim["voucher_code"]
-    what = "SIM" if sim["iccid"] else "voucher"
-    return f"{sim['network']} {what} ending {code[-4:]} ({sim['offer']})"
+    words = (N_("%(network)s SIM ending %(end)s (%(offer)s)") if sim["iccid"]
+             else N_("%(network)s voucher ending %(end)s (%(offer)s)"))
+    return _(words, network=sim["network"], end=code[-4:], offer=sim["offer"])
 
 
 def _local_day(stamp_text: str) -> date:
@@ -300,22 +303,25 @@ def sim_for_scan(db, scanned, venue_id) -> dict:
     why not otherwise."""
     text = str(scanned or "").strip()
     if not text:
-        raise InvalidInput({"scan": EMPTY_SCAN})
+        raise InvalidInput({"scan": _(EMPTY_SCAN)})
     if learners.is_card_url(text):
-        raise InvalidInput({"scan": CARD_NOT_SIM})
+        raise InvalidInput({"scan": _(CARD_NOT_SIM)})
     sim = find_sim(db, text)
     if sim is None:
-        raise InvalidInput({"scan": f"We have no SIM or voucher “{_shown(text)}” on our stock "
-                                    "list. Check the number and try again."})
+        raise InvalidInput({"scan": _("We have no SIM or voucher “%(code)s” on our stock "
+                                      "list. Check the number and try again.",
+                                      code=_shown(text))})
     if sim["status"] == "given":
-        raise InvalidInput({"scan": f"{sim_words(sim)} was already given on "
-                                    f"{day_words(_local_day(sim['given_at']))}."})
+        raise InvalidInput({"scan": _("%(sim)s was already given on %(day)s.",
+                                      sim=sim_words(sim),
+                                      day=day_words(_local_day(sim["given_at"])))})
     if sim["status"] == "void":
-        raise InvalidInput({"scan": f"{sim_words(sim)} was taken out of stock: "
-                                    f"{sim['void_reason']}"})
+        raise InvalidInput({"scan": _("%(sim)s was taken out of stock: %(reason)s",
+                                      sim=sim_words(sim), reason=sim["void_reason"])})
     if sim["venue_id"] != parse_id(venue_id):
-        raise InvalidInput({"scan": f"{sim_words(sim)} is in stock at {sim['venue_name']}, "
-                                    "not here. Please use one from this venue's stock."})
+        raise InvalidInput({"scan": _("%(sim)s is in stock at %(venue)s, not here. Please use "
+                                      "one from this venue's stock.", sim=sim_words(sim),
+                                      venue=sim["venue_name"])})
     return sim
 
 
@@ -353,13 +359,13 @@ def household_key(db, house, postcode) -> tuple[str, str]:
     typed = unicodedata.normalize("NFKC", str(house or ""))
     house_part = re.sub(r"[\W_]", "", typed.casefold())
     if not house_part:
-        errors["house"] = NEED_HOUSE
+        errors["house"] = _(NEED_HOUSE)
     elif len(typed) > 80:
-        errors["house"] = "Please use 80 characters or fewer."
+        errors["house"] = _("Please use %(max)s characters or fewer.", max=80)
     code = re.sub(r"\s", "", str(postcode or "")).upper()
     match = UK_POSTCODE.fullmatch(code) if code.isascii() else None
     if match is None:
-        errors["postcode"] = BAD_POSTCODE
+        errors["postcode"] = _(BAD_POSTCODE)
     if errors:
         raise InvalidInput(errors)
     message = f"{house_part}|{code}".encode()
@@ -370,7 +376,7 @@ def _recipient(db, learner_id, household, anonymous) -> dict:
     """Exactly one of a learner, a household or anonymous, as the giveaway stores it."""
     chosen = [learner_id not in (None, ""), household is not None, bool(anonymous)]
     if sum(chosen) != 1:
-        raise InvalidInput({"who": PICK_WHO})
+        raise InvalidInput({"who": _(PICK_WHO)})
     if anonymous:
         return {"learner_id": None, "household_key": None, "postcode_district": None}
     if household is not None:
@@ -378,7 +384,7 @@ def _recipient(db, learner_id, household, anonymous) -> dict:
         return {"learner_id": None, "household_key": key, "postcode_district": district}
     learner = learners.get_learner(db, learner_id)
     if learner is None:
-        raise InvalidInput({"who": GONE_LEARNER})
+        raise InvalidInput({"who": _(GONE_LEARNER)})
     return {"learner_id": learner["id"], "household_key": None,
             "postcode_district": learner["postcode_district"]}
 
@@ -402,7 +408,7 @@ def _eligibility(rule_set: dict, ticks, errors) -> tuple[list[str], dict]:
     keys = ticked_keys(rule_set, ticks)
     verdict = assess(rule_set, keys)
     if rule_set["criteria"] and not keys:
-        errors["ticks"] = NO_TICKS
+        errors["ticks"] = _(NO_TICKS)
     elif not verdict["eligible"]:
         errors["ticks"] = not_eligible_words(verdict)
     return keys, verdict
@@ -410,12 +416,18 @@ def _eligibility(rule_set: dict, ticks, errors) -> tuple[list[str], dict]:
 
 def not_eligible_words(verdict: dict) -> str:
     """What is missing, in the council's own words."""
-    parts = [f"“{label}”" for label in verdict["missing_required"]]
+    def quoted(label):  # a criterion in the reader's language when the catalogue has it
+        return _("“%(label)s”", label=_(label))
+
+    parts = [quoted(label) for label in verdict["missing_required"]]
     if verdict["needs_one_of"]:
-        parts.append("at least one of " + ", ".join(f"“{label}”"
-                                                     for label in verdict["needs_one_of"]))
-    return ("Not eligible under the council's rules: still needs " + " and ".join(parts) +
-            ". To give it anyway, say why below.")
+        parts.append(_("at least one of %(labels)s", labels=_(", ").join(
+            quoted(label) for label in verdict["needs_one_of"])))
+    needs = parts[0]
+    for part in parts[1:]:
+        needs = _("%(first)s and %(next)s", first=needs, next=part)
+    return _("Not eligible under the council's rules: still needs %(needs)s. To give it "
+             "anyway, say why below.", needs=needs)
 
 
 def last_giveaway(db, learner_id=None, key=None) -> dict | None:
@@ -440,10 +452,21 @@ def repeat_words(db, rule_set: dict, recipient: dict, now: datetime) -> str | No
     next_on = add_months(given_on, months)
     if today(now) >= next_on:
         return None
-    whom = "this learner" if recipient["learner_id"] else "this household"
-    return (f"A SIM was given to {whom} on {day_words(given_on)} at {last['venue_name']}. "
-            f"The council's rule is one every {months} months, so the next is due from "
-            f"{day_words(next_on)}. To give another now, say why.")
+    values = {"num": months, "day": day_words(given_on), "venue": last["venue_name"],
+              "next": day_words(next_on)}
+    if recipient["learner_id"]:
+        return ngettext("A SIM was given to this learner on %(day)s at %(venue)s. The "
+                        "council's rule is one every %(num)s month, so the next is due from "
+                        "%(next)s. To give another now, say why.",
+                        "A SIM was given to this learner on %(day)s at %(venue)s. The "
+                        "council's rule is one every %(num)s months, so the next is due from "
+                        "%(next)s. To give another now, say why.", months, **values)
+    return ngettext("A SIM was given to this household on %(day)s at %(venue)s. The "
+                    "council's rule is one every %(num)s month, so the next is due from "
+                    "%(next)s. To give another now, say why.",
+                    "A SIM was given to this household on %(day)s at %(venue)s. The "
+                    "council's rule is one every %(num)s months, so the next is due from "
+                    "%(next)s. To give another now, say why.", months, **values)
 
 
 def _session_now(db, actor: Actor, venue_id: int) -> int | None:
@@ -479,7 +502,7 @@ def give_sim(db, actor: Actor, scanned, venue_id, ticks, learner_id=None, househ
         repeat = repeat_words(db, rule_set, recipient, now) if recipient else None
         ineligible = bool(keys) and not verdict["eligible"]  # nothing ticked: tick first
         if (repeat or ineligible) and not reason and "override_reason" not in errors:
-            errors["override_reason"] = repeat or NEED_REASON
+            errors["override_reason"] = repeat or _(NEED_REASON)
         if ineligible and reason:
             errors.pop("ticks", None)
         reason = reason if repeat or ineligible else None  # kept only where it overrode
@@ -498,7 +521,7 @@ def _write(db, actor, sim, venue_id, rule_set, keys, verdict, recipient, reason,
     taken = db.execute("update sims set status = 'given' where id = ? and status = 'in_stock'",
                        [sim["id"]])
     if taken.rowcount != 1:
-        raise InvalidInput({"scan": JUST_GIVEN})
+        raise InvalidInput({"scan": _(JUST_GIVEN)})
     row = {"sim_id": sim["id"], "venue_id": venue_id, "session_id": session_id,
            "given_at": stamp(now), "given_by": actor.id, "rule_set_id": rule_set["id"],
            "ticks": json.dumps(keys), "eligible": int(verdict["eligible"]),
@@ -506,7 +529,7 @@ def _write(db, actor, sim, venue_id, rule_set, keys, verdict, recipient, reason,
     try:
         giveaway_id = db["sim_giveaways"].insert(row).last_pk
     except sqlite3.IntegrityError:
-        raise InvalidInput({"scan": JUST_GIVEN}) from None
+        raise InvalidInput({"scan": _(JUST_GIVEN)}) from None
     record(db, actor, "sim.give", "sim_giveaways", giveaway_id,
            after=dict(row, household_key=bool(row["household_key"])), now=now)
     return giveaway_id

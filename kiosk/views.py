@@ -1,7 +1,8 @@
 """The resident's kiosk: choose a topic, give a name (or not), get a numbered ticket.
 
 Public but device-gated: only a browser registered by staff shows these screens. Nothing
-about the last person stays on screen or in the session once the kiosk resets.
+about the last person stays on screen or in the session once the kiosk resets: not their
+language, not their bigger-text or high-contrast choice.
 """
 
 import time
@@ -21,7 +22,7 @@ from flask import (
 import help_desk
 import lending
 from audit import Actor
-from auth import kiosk_required
+from auth import kiosk_required, safe_next
 from db import get_db
 from htmx import render
 
@@ -39,9 +40,30 @@ def _forget_after_idle():
     the CSRF check, so a form typed slowly still goes through."""
     now = int(time.time())
     seen = session.get("kiosk_seen")
-    if not isinstance(seen, int) or now - seen > current_app.config["KIOSK_IDLE_SECONDS"]:
+    stale = not isinstance(seen, int) or now - seen > current_app.config["KIOSK_IDLE_SECONDS"]
+    if stale and not (seen is None and _only_a_language_choice()):
         session.clear()
     session["kiosk_seen"] = now
+
+
+def _only_a_language_choice() -> bool:
+    """A language tapped before any kiosk page was seen in this session: keep that choice
+    (it was made a moment ago, on the way to this page), and nothing else."""
+    return set(session) <= {"language", "csrf_token"}
+
+
+VIEW_CHOICES = {"text": ("normal", "bigger"), "contrast": ("normal", "high")}
+
+
+@bp.context_processor
+def _kiosk_screen():
+    """What every kiosk screen's header needs: the person's bigger-text and high-contrast
+    choices (kept in the kiosk session, so reset and idle forget them) and this screen's own
+    address, for the language links and switches to come back to."""
+    view = {name: session.get(f"kiosk_{name}", choices[0])
+            for name, choices in VIEW_CHOICES.items()}
+    here = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return {"view": view, "here": here}
 
 
 @bp.after_request
@@ -86,7 +108,7 @@ def create_ticket():
             return redirect(url_for("kiosk.start"))
         return render_template("kiosk/name.html", topic=topic, topic_label=labels[topic],
                                form={"name": typed, "request_id": request_id},
-                               errors=e.errors), 422
+                               errors=e.errors, here=url_for("kiosk.name", topic=topic)), 422
     return redirect(url_for("kiosk.ticket", code=ticket["code"]), 303)
 
 
@@ -120,6 +142,28 @@ def display():
                   waiting=len(help_desk.queue(db, venue_id)["waiting"]))
 
 
+@bp.get("/view")
+@kiosk_required
+def view():
+    """The "Bigger text" and "High contrast" switches: a plain GET form without script
+    (back to the same screen), or a quiet request from kiosk.js, which has already changed
+    the screen in place (nothing typed is lost). Each sets a value, so a repeat is harmless."""
+    for name, choices in VIEW_CHOICES.items():
+        if request.args.get(name) in choices:
+            session[f"kiosk_{name}"] = request.args[name]
+    if request.headers.get("X-Doorstep-Kiosk") == "quiet":
+        return "", 204
+    return redirect(safe_next(request.args.get("next"), url_for("kiosk.start")), 303)
+
+
+@bp.get("/still-here")
+@kiosk_required
+def still_here():
+    """kiosk.js says someone is still using the screen: the before-request hook has just
+    kept the session from its idle reset, so there is nothing more to do."""
+    return "", 204
+
+
 @bp.get("/reset")
 @kiosk_required
 def reset():
@@ -147,8 +191,22 @@ def returned():
     except help_desk.InvalidInput as e:
         return render_template("kiosk/return.html", form={"scan": text},
                                errors=e.errors), 422
-    return render_template("kiosk/returned.html", asset_tag=device["asset_tag"],
-                           kind_label=device["kind_label"])
+    session["kiosk_returned"] = {"asset_tag": device["asset_tag"],
+                                 "kind_label": device["kind_label"]}
+    return render_template("kiosk/returned.html", here=url_for("kiosk.thank_you"),
+                           **session["kiosk_returned"])
+
+
+@bp.get("/returned")
+@kiosk_required
+def thank_you():
+    """The thank-you screen again, after a language or text-size change on it: the device
+    comes from the kiosk session (wiped by reset and idle), never from the address."""
+    returned = session.get("kiosk_returned")
+    if not isinstance(returned, dict):
+        return redirect(url_for("kiosk.start"))
+    return render_template("kiosk/returned.html", asset_tag=returned.get("asset_tag"),
+                           kind_label=returned.get("kind_label"))
 
 
 from kiosk import whats_on  # noqa: E402,F401  (routes register on bp)

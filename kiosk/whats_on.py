@@ -12,6 +12,7 @@ from qrcode.image.svg import SvgPathFillImage
 import tea_parties
 from auth import kiosk_required
 from db import get_db
+from i18n import _
 from kiosk.views import bp
 from public import public_url
 
@@ -31,12 +32,12 @@ def qr_code(url: str) -> qrcode.QRCode:
 
 
 @functools.lru_cache(maxsize=64)  # a kiosk shows the same code all day
-def qr_svg(url: str) -> Markup:
+def qr_svg(url: str, name: str | None = None) -> Markup:
     """The QR code as inline SVG drawn on the server (no script, no image request),
-    named for screen readers by the address it opens."""
+    named for screen readers by the address it opens (`name`: in the screen's language)."""
     svg = qr_code(url).make_image(image_factory=SvgPathFillImage).get_image()
     svg.attrib.update(width=QR_PIXELS, height=QR_PIXELS, role="img",
-                      **{"aria-label": f"QR code that opens {url}"})
+                      **{"aria-label": name or f"QR code that opens {url}"})
     return Markup(ElementTree.tostring(svg, encoding="unicode"))  # noqa: S704 (ElementTree escapes)
 
 
@@ -47,4 +48,5 @@ def whats_on():
     url = whats_on_url(g.kiosk["venue_id"]) if groups[0]["venue"]["active"] else None
     return render_template("kiosk/whats_on.html", groups=groups, phone_url=url,
                            short_url=url and url.split("://", 1)[-1],
-                           qr=url and qr_svg(url), days=tea_parties.WHATS_ON_DAYS)
+                           qr=url and qr_svg(url, _("QR code that opens %(url)s", url=url)),
+                           days=tea_parties.WHATS_ON_DAYS)

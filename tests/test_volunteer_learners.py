@@ -191,7 +191,7 @@ def test_help_now_needs_a_topic(db, mary, volunteer_client):
 
 def test_a_skills_check_without_a_ticket(db, mary, volunteer_client):
     form = text(volunteer_client.get(f"/volunteer/learners/{mary}/skills"))
-    assert form.count("<details") == 6 and "I can connect to Wi-Fi." in form
+    assert form.count("<details class=\"skill-area\"") == 6 and "I can connect to Wi-Fi." in form
     h1 = task_id(db, "H1")
     saved = volunteer_client.post(f"/volunteer/learners/{mary}/skills",
                                   data={f"skill_{h1}": "on_own"}, follow_redirects=True)

@@ -176,7 +176,7 @@ def test_my_page_shows_my_year(db, venue, staff, volunteer, party, clock, volunt
     assert '<dd id="fig-hours">1.5</dd>' in page and '<dd id="fig-sessions">1</dd>' in page
     assert '<dd id="fig-people">0</dd>' in page and '<dd id="fig-learners">0</dd>' in page
     assert "Your DBS check is up to date." in page
-    assert "Safeguarding adults, 2020-01-01" in page
+    assert "Safeguarding adults, 1 January 2020" in page
     assert "14:00 to 15:30 (1 hour 30 minutes)" in page
 
 

@@ -9,6 +9,7 @@ import learners
 import lending
 from db import get_db, or_404
 from htmx import render
+from i18n import _, ngettext
 from staff.labels import learner_card_response
 from validation import InvalidInput
 from volunteer.views import bp, my_ticket
@@ -84,9 +85,11 @@ def new_learner():
 def _added(learner_id, ticket):
     name = learners.get_learner(get_db(), learner_id)["first_name"]
     if ticket:
-        flash(f"Added {name}. Ticket {ticket['number']} is for them.")
+        flash(_("Added %(name)s. Ticket %(number)s is for them.", name=name,
+                number=ticket["number"]))
         return redirect(url_for("volunteer.log_help", ticket_id=ticket["id"]), 303)
-    flash(f"Added {name}. Print their learner card so they are quick to find next time.")
+    flash(_("Added %(name)s. Print their learner card so they are quick to find next time.",
+            name=name))
     return _go_to(learner_id)
 
 
@@ -148,7 +151,8 @@ def add_referral(learner_id):
         learners.add_referral(get_db(), current_user.actor, learner_id, form)
     except InvalidInput as e:
         return _learner_page(learner, e.errors, referral_form=form, status=422)
-    flash(f"Referral noted: {learners.REFERRAL_KINDS[form['kind']]}.")
+    kind = learners.REFERRAL_KINDS[form["kind"]]
+    flash(_("Referral noted: %(kind)s.", kind=_(kind)))
     return _go_to(learner_id)
 
 
@@ -165,8 +169,10 @@ def record_skills(learner_id):
         except InvalidInput as e:
             errors = e.errors
         else:
-            flash(f"Saved {written} skill{'' if written == 1 else 's'} for "
-                  f"{learner['first_name']}." if written else "Nothing new to save.")
+            flash(ngettext("Saved %(num)s skill for %(name)s.",
+                           "Saved %(num)s skills for %(name)s.", written,
+                           name=learner["first_name"])
+                  if written else _("Nothing new to save."))
             return _go_to(learner_id)
     return render_template(
         "volunteer/learners/skills.html", learner=learner, chosen=chosen, errors=errors,

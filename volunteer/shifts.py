@@ -8,12 +8,12 @@ import tea_parties
 import volunteers
 from audit import utcnow
 from db import get_db
-from formatting import local_time
+from i18n import N_, _
 from validation import InvalidInput
-from volunteer.views import bp
+from volunteer.views import bp, clock
 
-NOT_HERE = "That session is not at this venue today."
-NOT_YOUR_SHIFT = "That is not your sign-in. Each volunteer signs themselves out."
+NOT_HERE = N_("That session is not at this venue today.")
+NOT_YOUR_SHIFT = N_("That is not your sign-in. Each volunteer signs themselves out.")
 
 
 def _session_page(errors=None, failed=None, status=200):
@@ -39,14 +39,14 @@ def sign_in(session_id):
     db = get_db()
     session = tea_parties.get_session(db, session_id)
     if session is None or session["venue_id"] != current_user.venue_id:
-        flash(NOT_HERE)
+        flash(_(NOT_HERE))
         return redirect(url_for("volunteer.session"), 303)
     try:
         shift = volunteers.sign_in(db, current_user.actor, current_user.user_id, session_id)
     except InvalidInput as e:
         return _session_page(e.errors, session_id, 422)
-    flash(f"You are signed in to {shift['title']} from {local_time(shift['signed_in_at'])}. "
-          "Thank you for coming!")
+    flash(_("You are signed in to %(session)s from %(time)s. Thank you for coming!",
+            session=shift["title"], time=clock(shift["signed_in_at"])))
     if shift["warning"]:
         flash(shift["warning"])
     return redirect(url_for("volunteer.session"), 303)
@@ -57,15 +57,16 @@ def sign_out(shift_id):
     db = get_db()
     shift = volunteers.get_shift(db, shift_id)
     if shift is None or shift["user_id"] != current_user.user_id:
-        flash(NOT_YOUR_SHIFT)
+        flash(_(NOT_YOUR_SHIFT))
         return redirect(url_for("volunteer.session"), 303)
     try:
         shift = volunteers.sign_out(db, current_user.actor, shift_id)
     except InvalidInput as e:
         flash(" ".join(e.errors.values()))
     else:
-        flash(f"Signed out at {local_time(shift['signed_out_at'])}. You gave "
-              f"{volunteers.duration_words(shift['hours'])} today. Thank you!")
+        flash(_("Signed out at %(time)s. You gave %(duration)s today. Thank you!",
+                time=clock(shift["signed_out_at"]),
+                duration=volunteers.duration_words(shift["hours"])))
     return redirect(url_for("volunteer.session"), 303)
 
 

@@ -1,25 +1,28 @@
 """The volunteer tablet: the live queue at this venue, taking a ticket, logging the help."""
 
-from datetime import datetime
+from datetime import date, datetime
 
+from babel.dates import format_date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import desk
 import help_desk
+import i18n
 import learners
 from audit import utcnow
 from auth import require_role
 from db import get_db
 from htmx import render
+from i18n import N_, _
 
 bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 bp.before_request(require_role("volunteer"))
 desk.register(bp)  # lend and take back devices at a tea party, as staff do at the desk
 
 MINUTE_CHOICES = (5, 10, 15, 20, 30, 45)
-NOT_IN_QUEUE = "That ticket is not in this venue's queue any more."
-NOT_YOURS = "That ticket is not one you are helping with right now."
+NOT_IN_QUEUE = N_("That ticket is not in this venue's queue any more.")
+NOT_YOURS = N_("That ticket is not one you are helping with right now.")
 
 
 @bp.context_processor
@@ -28,6 +31,27 @@ def _venue():
     if not getattr(current_user, "venue_id", None):
         return {"venue_name": None}
     return {"venue_name": get_db()["venues"].get(current_user.venue_id)["name"]}
+
+
+def iso_date(value: str | date) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def long_date(value: str | date | None) -> str:
+    """A date with its year, the reader's way: "14 March 2027", "14 marca 2027"."""
+    return format_date(iso_date(value), "long", locale=i18n.current_locale()) if value else ""
+
+
+def clock(stamp_text: str | None) -> str:
+    """A stored UTC moment as the local time of day, the reader's way ("14:05")."""
+    if not stamp_text:
+        return ""
+    return i18n.format_clock(datetime.fromisoformat(stamp_text).astimezone(help_desk.LOCAL_TZ))
+
+
+@bp.context_processor
+def _tablet_words():
+    return {"clock": clock, "long_date": long_date, "iso_date": iso_date}
 
 
 @bp.get("/")
@@ -51,7 +75,7 @@ def _venue_ticket(ticket_id):
 @bp.post("/tickets/<int:ticket_id>/take")
 def take(ticket_id):
     if _venue_ticket(ticket_id) is None:
-        flash(NOT_IN_QUEUE)
+        flash(_(NOT_IN_QUEUE))
         return redirect(url_for("volunteer.index"), 303)
     try:
         help_desk.take_ticket(get_db(), ticket_id, current_user.actor)
@@ -60,7 +84,7 @@ def take(ticket_id):
         if ticket["status"] == "in_progress" and ticket["volunteer_id"] == current_user.user_id:
             # A double tap: the first tap took it for this volunteer.
             return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
-        flash(f"Someone else got there first. {e}")
+        flash(_("Someone else got there first. %(reason)s", reason=str(e)))
         return redirect(url_for("volunteer.index"), 303)
     return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
 
@@ -68,11 +92,11 @@ def take(ticket_id):
 @bp.post("/tickets/<int:ticket_id>/left")
 def left(ticket_id):
     if _venue_ticket(ticket_id) is None:
-        flash(NOT_IN_QUEUE)
+        flash(_(NOT_IN_QUEUE))
     else:
         try:
             ticket = help_desk.mark_left(get_db(), ticket_id, current_user.actor)
-            flash(f"Ticket {ticket['number']} marked as left before being seen.")
+            flash(_("Ticket %(number)s marked as left before being seen.", number=ticket["number"]))
         except help_desk.Conflict as e:
             flash(str(e))
     return redirect(url_for("volunteer.index"), 303)
@@ -82,11 +106,11 @@ def left(ticket_id):
 def put_back(ticket_id):
     ticket = _venue_ticket(ticket_id)
     if ticket is None or ticket["volunteer_id"] != current_user.user_id:
-        flash(NOT_YOURS)
+        flash(_(NOT_YOURS))
     else:
         try:
             help_desk.put_back(get_db(), ticket_id, current_user.actor)
-            flash(f"Ticket {ticket['number']} is back in the queue.")
+            flash(_("Ticket %(number)s is back in the queue.", number=ticket["number"]))
         except help_desk.Conflict as e:
             flash(str(e))
     return redirect(url_for("volunteer.index"), 303)
@@ -101,8 +125,19 @@ def my_ticket(ticket_id):
     return ticket
 
 
+def finished_by_me(ticket_id):
+    """The ticket, if this volunteer already finished it here; None otherwise. A help log
+    sent again (the tablet lost the first answer to bad Wi-Fi, see static/js/offline.js) is
+    answered as the first one was, and nothing is written twice."""
+    ticket = _venue_ticket(ticket_id)
+    if ticket is None or ticket["status"] != "done" \
+            or ticket["volunteer_id"] != current_user.user_id:
+        return None
+    return ticket
+
+
 def not_mine():
-    flash(NOT_YOURS)
+    flash(_(NOT_YOURS))
     return redirect(url_for("volunteer.index"), 303)
 
 
@@ -140,6 +175,8 @@ def log_help(ticket_id):
     """Finish a ticket: topics, minutes, outcome, notes and, for a learner, the skills
     practised. All checked before anything is written; errors keep what was typed."""
     ticket = my_ticket(ticket_id)
+    if ticket is None and request.method == "POST":
+        ticket = finished_by_me(ticket_id)
     if ticket is None:
         return not_mine()
     if request.method == "GET":
@@ -149,14 +186,17 @@ def log_help(ticket_id):
             "outcome": request.form.get("outcome", ""), "notes": request.form.get("notes", ""),
             "skills": learners.levels_from_form(request.form)}
     try:
-        learners.finish_help(get_db(), current_user.actor, ticket_id, form["topics"],
-                             form["minutes"], form["outcome"], form["notes"], form["skills"])
+        if ticket["status"] == "in_progress":  # "done": logged already, by this volunteer
+            learners.finish_help(get_db(), current_user.actor, ticket_id, form["topics"],
+                                 form["minutes"], form["outcome"], form["notes"],
+                                 form["skills"])
     except help_desk.InvalidInput as e:
         return _log_form(ticket, form, e.errors, 422)
     except help_desk.Conflict as e:
-        flash(str(e))
-        return redirect(url_for("volunteer.index"), 303)
-    flash(f"Thank you. Help for ticket {ticket['number']} is logged.")
+        if finished_by_me(ticket_id) is None:  # a double tap's second half is no conflict
+            flash(str(e))
+            return redirect(url_for("volunteer.index"), 303)
+    flash(_("Thank you. Help for ticket %(number)s is logged.", number=ticket["number"]))
     if ticket["learner_id"]:
         return redirect(url_for("volunteer.learner", learner_id=ticket["learner_id"]), 303)
     return redirect(url_for("volunteer.index"), 303)
@@ -178,8 +218,8 @@ def link_learner(ticket_id):
         learners.link_ticket(db, current_user.actor, ticket_id, learner_id)
     except help_desk.InvalidInput as e:
         return _log_form(ticket, _first_log_form(ticket), e.errors, 422, scan=scan)
-    flash(f"Ticket {ticket['number']} is for "
-          f"{learners.get_learner(db, learner_id)['first_name']}.")
+    flash(_("Ticket %(number)s is for %(name)s.", number=ticket["number"],
+            name=learners.get_learner(db, learner_id)["first_name"]))
     return redirect(url_for("volunteer.log_help", ticket_id=ticket_id), 303)
 
 
@@ -206,7 +246,7 @@ def walk_in():
                 if ticket["status"] == "waiting":  # not already taken by the first tap
                     help_desk.take_ticket(db, ticket["id"], current_user.actor)
                 return redirect(url_for("volunteer.log_help", ticket_id=ticket["id"]), 303)
-            flash(f"Added to the queue as number {ticket['number']}.")
+            flash(_("Added to the queue as number %(number)s.", number=ticket["number"]))
             return redirect(url_for("volunteer.index"), 303)
     return render_template("volunteer/walk_in.html", form=form, errors=errors,
                            topics=help_desk.topics(db)), (422 if errors else 200)

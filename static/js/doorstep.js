@@ -29,20 +29,5 @@
     show();
   });
 
-  // Kiosk idle reset: after data-idle-seconds without a touch, start again for the next person.
-  var body = document.body;
-  var idleSeconds = parseInt(body.dataset.idleSeconds || "0", 10);
-  if (idleSeconds > 0 && body.dataset.resetUrl) {
-    var timer = null;
-    var restart = function () {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(function () {
-        window.location.replace(body.dataset.resetUrl);
-      }, idleSeconds * 1000);
-    };
-    ["pointerdown", "keydown", "input", "touchstart", "wheel"].forEach(function (name) {
-      document.addEventListener(name, restart, { passive: true });
-    });
-    restart();
-  }
+  // The kiosk's idle reset, switches and read-aloud are in kiosk.js (kiosk screens only).
 })();

@@ -50,8 +50,9 @@
     video.muted = true;
     video.className = "scan-video";
     form.appendChild(video);
-    var say = function (text) { if (status) { status.textContent = text; } };
-    say("Starting the camera…");
+    // The words come from the page, in the screen's language (data-say-* on the form).
+    var say = function (key) { if (status) { status.textContent = form.dataset[key] || ""; } };
+    say("sayStarting");
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
       .then(function (stream) {
         video.srcObject = stream;
@@ -64,7 +65,7 @@
         form.addEventListener("doorstep:stop-camera", stop, { once: true });
         return video.play().then(function () { return makeReader(form.dataset.jsqrSrc); })
           .then(function (read) {
-            say("Hold the QR label in front of the camera.");
+            say("sayReady");
             var tick = function () {
               if (!video.isConnected) { return; }
               read(video).then(function (text) {
@@ -82,7 +83,7 @@
           });
       })
       .catch(function () {
-        say("The camera is not available here. Type the tag on the label instead.");
+        say("sayUnavailable");
       });
   }
 

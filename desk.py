@@ -183,8 +183,14 @@ def lend_device(device_id):
 
 
 def _check_in_page(device, form, errors, status=200):
+    """The checklist for the device's open loan; with no open loan (never lent, or checked
+    in meanwhile from another screen) there is nothing to check in."""
     db = get_db()
     loan = lending.open_loan(db, device["id"])
+    if loan is None:
+        flash(_("%(tag)s is not on loan, so there is nothing to check in.",
+                tag=device["asset_tag"]))
+        return _done(device["id"])
     returned = loan["returned_at"] and datetime.fromisoformat(loan["returned_at"]).astimezone(
         LOCAL_TZ)
     return shared_views.render_in_area(
@@ -195,12 +201,7 @@ def _check_in_page(device, form, errors, status=200):
 
 
 def check_in(device_id):
-    device = _device(device_id)
-    if lending.open_loan(get_db(), device_id) is None:
-        flash(_("%(tag)s is not on loan, so there is nothing to check in.",
-                tag=device["asset_tag"]))
-        return _done(device_id)
-    return _check_in_page(device, {"ticked": [], "notes": ""}, {})
+    return _check_in_page(_device(device_id), {"ticked": [], "notes": ""}, {})
 
 
 def return_device(device_id):

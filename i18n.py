@@ -59,9 +59,20 @@ def format_number(value) -> str:
     return format_decimal(value, locale=current_locale())
 
 
-def format_day(day: date | datetime) -> str:
+def _as_date(value: str | date) -> date:
+    """A day as stored ("2026-11-24", or a longer ISO stamp) or already a date."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def format_day(day: str | date | datetime) -> str:
     """“Tuesday 24 November”, “Dydd Mawrth, 24 Tachwedd”, “wtorek, 24 listopada”…"""
-    return format_date(day, _day_pattern(current_locale()), locale=current_locale())
+    return format_date(_as_date(day), _day_pattern(current_locale()), locale=current_locale())
+
+
+def format_long_date(day: str | date | None) -> str:
+    """A day with its year, the reader's way: “14 March 2027”, “14 marca 2027”; blank
+    stays blank."""
+    return format_date(_as_date(day), "long", locale=current_locale()) if day else ""
 
 
 @functools.cache

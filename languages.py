@@ -170,7 +170,8 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} keys without layout
     app.jinja_env.globals.update(format_day=i18n.format_day, format_clock=i18n.format_clock,
-                                 format_number=i18n.format_number, translated=translated)
+                                 format_number=i18n.format_number, translated=translated,
+                                 long_date=i18n.format_long_date)
 
     @app.context_processor
     def _languages():

@@ -8,9 +8,10 @@ import tea_parties
 import volunteers
 from audit import utcnow
 from db import get_db
+from formatting import local_time
 from i18n import N_, _
 from validation import InvalidInput
-from volunteer.views import bp, clock
+from volunteer.views import bp
 
 NOT_HERE = N_("That session is not at this venue today.")
 NOT_YOUR_SHIFT = N_("That is not your sign-in. Each volunteer signs themselves out.")
@@ -46,7 +47,7 @@ def sign_in(session_id):
     except InvalidInput as e:
         return _session_page(e.errors, session_id, 422)
     flash(_("You are signed in to %(session)s from %(time)s. Thank you for coming!",
-            session=shift["title"], time=clock(shift["signed_in_at"])))
+            session=shift["title"], time=local_time(shift["signed_in_at"])))
     if shift["warning"]:
         flash(shift["warning"])
     return redirect(url_for("volunteer.session"), 303)
@@ -65,7 +66,7 @@ def sign_out(shift_id):
         flash(" ".join(e.errors.values()))
     else:
         flash(_("Signed out at %(time)s. You gave %(duration)s today. Thank you!",
-                time=clock(shift["signed_out_at"]),
+                time=local_time(shift["signed_out_at"]),
                 duration=volunteers.duration_words(shift["hours"])))
     return redirect(url_for("volunteer.session"), 303)
 

@@ -1,14 +1,12 @@
 """The volunteer tablet: the live queue at this venue, taking a ticket, logging the help."""
 
-from datetime import date, datetime
+from datetime import datetime
 
-from babel.dates import format_date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import desk
 import help_desk
-import i18n
 import learners
 from audit import utcnow
 from auth import require_role
@@ -31,27 +29,6 @@ def _venue():
     if not getattr(current_user, "venue_id", None):
         return {"venue_name": None}
     return {"venue_name": get_db()["venues"].get(current_user.venue_id)["name"]}
-
-
-def iso_date(value: str | date) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def long_date(value: str | date | None) -> str:
-    """A date with its year, the reader's way: "14 March 2027", "14 marca 2027"."""
-    return format_date(iso_date(value), "long", locale=i18n.current_locale()) if value else ""
-
-
-def clock(stamp_text: str | None) -> str:
-    """A stored UTC moment as the local time of day, the reader's way ("14:05")."""
-    if not stamp_text:
-        return ""
-    return i18n.format_clock(datetime.fromisoformat(stamp_text).astimezone(help_desk.LOCAL_TZ))
-
-
-@bp.context_processor
-def _tablet_words():
-    return {"clock": clock, "long_date": long_date, "iso_date": iso_date}
 
 
 @bp.get("/")

@@ -23,6 +23,7 @@ from babel.support import NullTranslations, Translations
 from flask import (
     Blueprint,
     current_app,
+    g,
     has_request_context,
     redirect,
     request,
@@ -82,8 +83,13 @@ def _compiled(path: Path, modified: int) -> Translations | None:
 
 
 def translations_for(code: str, directory: Path = TRANSLATIONS) -> Translations | None:
-    path = _po_files(directory).get(code)
-    return _compiled(path, path.stat().st_mtime_ns) if path else None
+    """One stat of the language's .po file; compiled again only when it has changed."""
+    path = directory / code / "LC_MESSAGES" / "messages.po"
+    try:
+        modified = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _compiled(path, modified)
 
 
 def available(app=None) -> list[Language]:
@@ -135,10 +141,13 @@ class PoDomain(flask_babel.Domain):
     """Flask-Babel's message domain, reading our .po files instead of .mo files."""
 
     def get_translations(self):
-        if flask_babel.get_locale() is None:  # outside a request
+        """Looked up once per request (a page asks for every word it shows)."""
+        if not has_request_context():
             return NullTranslations()
-        found = translations_for(current().code, Path(current_app.config["TRANSLATIONS"]))
-        return found or NullTranslations()
+        if "doorstep_translations" not in g:
+            found = translations_for(current().code, Path(current_app.config["TRANSLATIONS"]))
+            g.doorstep_translations = found or NullTranslations()
+        return g.doorstep_translations
 
 
 def translated(text: str | None) -> str | None:

@@ -231,6 +231,7 @@ def test_every_word_is_translated_with_the_same_placeholders(code, extracted):
             mismatched.append((ids[0], strings[0]))
     assert untranslated == []
     assert mismatched == []
+    assert [(m.id, [str(e) for e in errors]) for m, errors in catalog.check() if errors] == []
     assert {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id} >= extracted
 
 

@@ -13,14 +13,9 @@ import lending
 import shared_views
 from db import get_db, or_404
 from help_desk import LOCAL_TZ, new_request_id
-from i18n import N_, _, current_locale, format_day
+from i18n import _, current_locale, format_day
 from languages import translated
 from validation import InvalidInput
-
-# Device kinds as migrations seed them: marked here so the tablet shows them translated
-# (a kind a council adds later is shown as they wrote it).
-SEEDED_KINDS = (N_("Tablet"), N_("Laptop"), N_("Chromebook"), N_("Phone"),
-                N_("MiFi (pocket Wi-Fi)"), N_("Desktop computer"))
 
 ROUTES = [
     ("/scan", "scan", ["GET"]),

@@ -13,7 +13,7 @@ import shared_views
 from db import get_db, or_404
 from giveaways import eligibility, sims
 from help_desk import new_request_id
-from i18n import N_, _
+from i18n import _
 from languages import translated
 from validation import InvalidInput
 
@@ -23,12 +23,6 @@ ROUTES = [
 ]
 FIELDS = ("scan", "who", "learner_id", "card", "house", "postcode", "override_reason",
           "request_id")
-# The SIM rules as migration m005 seeds them, marked so the tablet shows them translated;
-# criteria a council writes later are shown as they wrote them.
-SEEDED_CRITERIA = (N_("Aged 18 or over"), N_("On a low income (for example on benefits)"),
-                   N_("No internet, or not enough, at home"),
-                   N_("No internet, or not enough, when out and about"),
-                   N_("Cannot afford a contract or top-up"))
 
 
 def register(bp) -> None:

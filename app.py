@@ -26,7 +26,7 @@ DEFAULTS = {
     "DEFAULT_LANGUAGE": "en",  # a kiosk's language until someone chooses; any .po's code
     "KIOSK_IDLE_SECONDS": 120,  # the kiosk starts again (screen and session) after this
     "KIOSK_WARNING_SECONDS": 30,  # "Are you still there?" shows this long before that reset
-    "SESSION_IDLE_MINUTES": {"staff": 30, "volunteer": 240},
+    "SESSION_IDLE_MINUTES": {"staff": 30, "volunteer": 240, "partner": 30},
     "VOLUNTEER_IDLE_MINUTES": None,  # DOORSTEP_VOLUNTEER_IDLE_MINUTES=480 overrides "volunteer"
     "PROXY_HOPS": 0,  # DOORSTEP_PROXY_HOPS=1 behind one nginx: trust its X-Forwarded-Proto/-For
     "QUEUE_POLL_SECONDS": 3,
@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security_headers.init_app(app)
 
     from kiosk.views import bp as kiosk_bp
+    from partner import bp as partner_bp
     from public import bp as public_bp
     from staff import bp as staff_bp
     from volunteer.views import bp as volunteer_bp
@@ -91,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(volunteer_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(partner_bp)
     app.register_blueprint(public_bp)
 
     @app.get("/healthz")
@@ -128,7 +130,8 @@ def _error_page(code, title: str, message: str):
     status = 400 if code is CSRFError else code
 
     def handler(_error):
-        start = {"kiosk": "kiosk.start", "volunteer": "volunteer.index"}.get(
+        start = {"kiosk": "kiosk.start", "volunteer": "volunteer.index",
+                 "partner": "partner.index"}.get(
             request.blueprint, "home")
         return render_template("error.html", title=_(title), message=_(message),
                                start=url_for(start)), status

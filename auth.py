@@ -1,4 +1,5 @@
-"""Who is who: staff (username + password), volunteers (name + PIN), registered kiosks.
+"""Who is who: staff (username + password), volunteers (name + PIN), partners (username +
+password, each belonging to one partner organisation that refers people), registered kiosks.
 
 Sessions live in the database (`user_sessions`): the cookie holds only a random token,
 so signing out, an idle timeout or a staff action really ends a session everywhere.
@@ -39,12 +40,13 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 import lockout
 import two_factor
 from audit import Actor, record, stamp, utcnow
-from db import first, get_db, write_transaction
+from db import first, get_db, parse_id, write_transaction
 from htmx import client_redirect, is_htmx
 from i18n import _
 from validation import InvalidInput, visible
 
-ROLES = ("staff", "volunteer")
+ROLES = ("staff", "volunteer", "partner")
+SIGNIN_VIEWS = {"volunteer": "auth.volunteer_signin", "partner": "auth.partner_signin"}
 MAX_FAILED_SIGNINS = lockout.MAX_FAILED_SIGNINS
 LOCKOUT_MINUTES = lockout.LOCKOUT_MINUTES
 PENDING_SIGNIN = "pending_signin"  # Flask session key: password checked, second factor not yet
@@ -75,6 +77,7 @@ class User(UserMixin):
         self.username = row["username"]
         self.display_name = row["display_name"]
         self.role = row["role"]
+        self.partner_id = row.get("partner_id") if row["role"] == "partner" else None
         self.totp_enabled = two_factor.enabled(row)
         self.token = token
         self.venue_id = venue_id
@@ -91,23 +94,32 @@ class User(UserMixin):
 
 
 def validate_secret(role: str, secret: str) -> str | None:
-    """Volunteers use a 4–6 digit PIN on a shared tablet; staff a password of 10+ characters."""
+    """Volunteers use a 4–6 digit PIN on a shared tablet; staff and partners a password of
+    10+ characters (a partner signs in from their own office, over the internet)."""
     if role == "volunteer":
         return None if PIN_PATTERN.fullmatch(secret or "") else "A PIN is 4 to 6 digits."
     if len(secret or "") < 10:
-        return "A staff password needs at least 10 characters."
+        who = "partner" if role == "partner" else "staff"
+        return f"A {who} password needs at least 10 characters."
     return None
 
 
 def create_user(db, username: str, display_name: str, role: str, secret: str,
-                actor: Actor | None = None) -> int:
-    """Add a person; raises InvalidInput with a message per field (username, role, secret)."""
+                actor: Actor | None = None, partner_id=None) -> int:
+    """Add a person; raises InvalidInput with a message per field (username, role, secret,
+    partner). A partner sign-in belongs to one active partner organisation."""
     username = " ".join(visible(username).split())
     errors = {}
+    partner = None
     if role not in ROLES:
         errors["role"] = "Choose volunteer or staff."
     elif problem := validate_secret(role, secret):
         errors["secret"] = problem
+    if role == "partner":
+        partner = first(db["partners"].rows_where("id = ? and active = 1",
+                                                  [parse_id(partner_id)]))
+        if partner is None:
+            errors["partner"] = "Choose the partner organisation this sign-in is for."
     if not username or len(username) > 60:
         errors["username"] = "Enter a name of up to 60 characters."
     if errors:
@@ -119,12 +131,33 @@ def create_user(db, username: str, display_name: str, role: str, secret: str,
             "username": username,
             "display_name": " ".join(visible(display_name or username).split())[:60],
             "role": role,
+            "partner_id": partner["id"] if partner else None,
             "secret_hash": hasher.hash(secret),
             "created_at": stamp(utcnow()),
         }).last_pk
         record(db, actor, "user.create", "users", user_id,
-               after={"username": username, "role": role})
+               after={"username": username, "role": role,
+                      **({"partner_id": partner["id"]} if partner else {})})
     return user_id
+
+
+def switch_off_user(db, actor: Actor, user_id, partner_id=None) -> dict | None:
+    """Someone left (a partner's support worker moved on): their sign-in opens nothing from
+    now on and every session it has ends at once. The row stays, so the audit log and the
+    referrals they made still say who it was. Returns the user, or None if there was no such
+    active sign-in (with `partner_id`: none at that organisation)."""
+    user_id = parse_id(user_id)
+    with write_transaction(db):
+        user = first(db["users"].rows_where(
+            "id = ? and active = 1" + (" and partner_id = ?" if partner_id is not None else ""),
+            [user_id] + ([parse_id(partner_id)] if partner_id is not None else [])))
+        if user is None:
+            return None
+        db["users"].update(user["id"], {"active": 0})
+        db["user_sessions"].delete_where("user_id = ?", [user["id"]])
+        record(db, actor, "user.switch_off", "users", user["id"], before={"active": 1},
+               after={"active": 0})
+    return user
 
 
 def check_credentials(db, username: str, secret: str, role: str,
@@ -136,6 +169,9 @@ def check_credentials(db, username: str, secret: str, role: str,
     ))
     wrong = (_("Name or PIN not recognised.") if role == "volunteer"  # said on the tablet
              else "Username or password not recognised.")
+    if user is not None and role == "partner" and not first(db["partners"].rows_where(
+            "id = ? and active = 1", [user["partner_id"]])):
+        user = None  # the organisation is no longer a partner: its sign-ins open nothing
     if user is None:
         with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASH, secret or "x")  # same time taken as a real check
@@ -224,7 +260,7 @@ def _load_user(token: str):
 def _unauthorized():
     """Send the person to the right sign-in; htmx requests get HX-Redirect, never a login
     page swapped into a div."""
-    view = "auth.volunteer_signin" if request.blueprint == "volunteer" else "auth.staff_signin"
+    view = SIGNIN_VIEWS.get(request.blueprint, "auth.staff_signin")
     target = url_for(view, next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if is_htmx():
         return Response("", 401, {"HX-Redirect": target})
@@ -321,6 +357,23 @@ def staff_signin():
             return redirect(target)
         errors["password"] = problem
     return render_template("auth/staff_signin.html", form=form, errors=errors), (
+        401 if errors else 200)
+
+
+@bp.route("/signin/partner", methods=["GET", "POST"])
+def partner_signin():
+    """Partner organisations (a support worker, a GP practice, a housing officer) sign in to
+    refer people for a device loan and follow their own referrals."""
+    form = {"username": request.form.get("username", "")}
+    errors = {}
+    if request.method == "POST":
+        user, problem = check_credentials(get_db(), form["username"],
+                                          request.form.get("password", ""), "partner")
+        if user:
+            _sign_in(user, None)
+            return redirect(safe_next(request.args.get("next"), url_for("partner.index")))
+        errors["password"] = problem
+    return render_template("auth/partner_signin.html", form=form, errors=errors), (
         401 if errors else 200)
 
 
@@ -496,6 +549,9 @@ def signout():
     if request.form.get("switch") or role == "volunteer":
         flash("Signed out. Next volunteer, please sign in.")
         return redirect(url_for("auth.volunteer_signin"))
+    if role == "partner":
+        flash("You have signed out.")
+        return redirect(url_for("auth.partner_signin"))
     flash("You have signed out.")
     return redirect(url_for("auth.staff_signin"))
 
@@ -505,12 +561,14 @@ def signout():
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
 @click.option("--name", "display_name", help="Name shown on screens (default: username).")
+@click.option("--partner-id", type=int, help="For --role partner: the partner organisation's id.")
 @click.option("--password", prompt="Password (volunteers: a 4-6 digit PIN)", hide_input=True,
               confirmation_prompt=True, envvar="DOORSTEP_NEW_USER_PASSWORD")
-def create_user_command(username, role, display_name, password):
-    """Add a staff member or a volunteer."""
+def create_user_command(username, role, display_name, partner_id, password):
+    """Add a staff member, a volunteer or a partner organisation's sign-in."""
     try:
-        create_user(get_db(), username, display_name or username, role, password)
+        create_user(get_db(), username, display_name or username, role, password,
+                    partner_id=partner_id)
     except InvalidInput as e:
         raise click.ClickException(" ".join(e.errors.values())) from None
     click.echo(f"Created {role} {username!r}.")

@@ -12,12 +12,14 @@ import learners
 import lending
 import tea_parties
 import volunteers as volunteer_rules
+import waiting_list
 from audit import Actor, utcnow
 from db import get_db
 from giveaways import refurb, sims
 
 DEMO_STAFF = ("staff", "Sam Staff", "library-demo-2026")
 DEMO_VOLUNTEERS = [("Asha", "1234"), ("Bill", "2345"), ("Chloe", "3456")]
+DEMO_PARTNER = ("carers", "Jo at the Carers Centre", "carers-demo-2026")
 VENUES = [  # name, kind, address, postcode, getting in and around
     ("Wigan Library", "library", "The Museum of Wigan Life building, Library St", "WN1 1NU",
      "Step-free entrance on Library Street; lift to the first floor; accessible toilet."),
@@ -64,6 +66,7 @@ def seed(db) -> dict:
     seed_lending(db, system, venue_ids, now)
     seed_tea_parties(db, system, venue_ids, volunteers, now)
     seed_giveaways(db, system, venue_ids, volunteers, now)
+    seed_referrals(db, system, venue_ids, now)
     return {"venues": len(venue_ids)}
 
 
@@ -212,6 +215,47 @@ def seed_giveaways(db, system, venue_ids, volunteers, now) -> None:
             refurb.allocate(db, system, device["id"], stage, outcome)
 
 
+REFERRALS = [  # first name, contact kind, contact, district, flags, kind, days ago, channel
+    ("Maureen", "mobile", "07700 900201", "WN5", ["Lives alone"], None, 45, "partner"),
+    ("Tom", "via_referrer", "", "WN2", ["Care leaver"], "tablet", 20, "partner"),
+    ("Shabana", "email", "shabana@example.org", "WN7", [], "laptop", 9, "phone"),
+    ("Keith", "landline", "01942 000201", "WN1", ["No internet at home"], None, 3, "in_person"),
+    ("Doreen", "mobile", "07700 900202", "WN6", [], "tablet", 60, "partner"),
+    ("Alan", "mobile", "07700 900203", "WN3", [], None, 50, "email"),
+]
+
+
+def seed_referrals(db, system, venue_ids, now) -> None:
+    """A partner sign-in at the Carers Centre and a waiting list: four waiting (two with
+    priority flags), one lent a tablet after a month, one who got a device elsewhere."""
+    partner = next(p for p in lending.partners(db) if p["name"].startswith("Wigan and Leigh"))
+    user = auth.create_user(db, DEMO_PARTNER[0], DEMO_PARTNER[1], "partner", DEMO_PARTNER[2],
+                            system, partner_id=partner["id"])
+    jo = Actor(user, DEMO_PARTNER[1])
+    flag_ids = {f["label"]: str(f["id"]) for f in waiting_list.flags(db)}
+    made = {}
+    for name, kind, contact, district, flags, device_kind, days, channel in REFERRALS:
+        from_partner = channel == "partner"
+        made[name] = waiting_list.submit(db, jo if from_partner else system, {
+            "referrer_name": "Jo (Carers Centre)" if from_partner else "Mo, Pathways Team",
+            "referrer_contact": "01942 000000" if from_partner else "mo@example.org",
+            "first_name": name, "contact_kind": kind, "contact": contact,
+            "postcode_district": district, "venue": str(venue_ids[days % 2]),
+            "reason": "Wants to order prescriptions and shopping online and video call "
+                      "family." if from_partner else "Looking for work; needs to do Universal "
+                      "Credit journal entries at home.",
+            "kind": device_kind or "", "flags": [flag_ids[f] for f in flags if f in flag_ids]},
+            channel=channel, partner_id=partner["id"] if from_partner else None,
+            now=now - timedelta(days=days))
+    tablet = lending.devices(db, "available", "tablet")[0]
+    out = now - timedelta(days=30)
+    lending.check_out(db, system, tablet["id"], new_borrower={
+        "name": "Doreen Platt", "contact_kind": "mobile", "contact": "07700 900202"},
+        due_on=(lending.today(out) + timedelta(days=60)).isoformat(), venue_id=venue_ids[0],
+        signature="[[[20, 150], [60, 60], [100, 140]]]", referral_id=made["Doreen"], now=out)
+    waiting_list.remove(db, system, made["Alan"], "got_elsewhere", now=now - timedelta(days=40))
+
+
 @click.command("seed-demo")
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has people in it.")
@@ -229,6 +273,8 @@ def seed_demo_command(if_empty):
                f"password {DEMO_STAFF[2]!r}")
     for name, pin in DEMO_VOLUNTEERS:
         click.echo(f"  volunteer  /signin/volunteer  name {name!r}, PIN {pin}")
+    click.echo(f"  partner    /signin/partner    username {DEMO_PARTNER[0]!r}, "
+               f"password {DEMO_PARTNER[2]!r}")
     click.echo("  kiosk      sign in as staff, then Staff > Kiosks > register this browser")
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 import learners
 import lending
 import shared_views
+import waiting_list
 from db import get_db, or_404
 from help_desk import LOCAL_TZ, new_request_id
 from i18n import _, current_locale, format_day
@@ -113,13 +114,22 @@ def _cannot(device, lend_only: bool) -> str:
 BORROWER_FIELDS = ("name", "contact_kind", "contact", "library_card")
 
 
+def _referral(value):
+    """The waiting loan referral a staff check-out serves (`?referral=<id>`), or None.
+    Staff only: volunteers' tablets lend without the waiting list."""
+    if request.blueprint != "staff" or not value:
+        return None
+    return waiting_list.get(get_db(), value)
+
+
 def _check_out_page(device, form, errors, status=200):
     db = get_db()
     borrower = lending.get_borrower(db, form.get("borrower_id"))
     query = request.args.get("q", "").strip()
     return shared_views.render_in_area(
         "desk/check_out.html", status, device=device, form=form, errors=errors,
-        borrower=borrower, matches=lending.find_borrowers(db, query), query=query,
+        borrower=borrower, referral=_referral(form.get("referral_id")),
+        matches=lending.find_borrowers(db, query), query=query,
         partners=lending.partners(db), agreement=lending.current_agreement(db),
         contact_kinds=lending.CONTACT_KINDS,
         venues=list(db["venues"].rows_where("active = 1", order_by="name")),
@@ -142,6 +152,18 @@ def check_out(device_id):
         "contact_kind": "mobile",
         "request_id": new_request_id(),
     }
+    referral = _referral(request.args.get("referral"))
+    if referral and referral["status"] == "waiting":
+        # Their details from the referral: staff check them with the person, who signs.
+        reachable = referral["contact_kind"] != "via_referrer"
+        form.update(who="resident", referral_id=str(referral["id"]),
+                    name=referral["first_name"] or "",
+                    contact_kind=referral["contact_kind"] if reachable else "none",
+                    contact=(referral["contact"] or "") if reachable else "",
+                    venue=str(referral["venue_id"] or form["venue"]))
+    elif referral:
+        flash(f"{referral['reference']} is not waiting any more ("
+              f"{referral['status_label'].lower()}), so this is an ordinary loan.")
     return _check_out_page(device, form, {})
 
 
@@ -150,7 +172,9 @@ def lend_device(device_id):
     device = _device(device_id)
     form = {k: request.form.get(k, "") for k in (
         "who", "borrower_id", "partner_id", "due_on", "venue", "signature", "request_id",
-        "in_person", *BORROWER_FIELDS)}
+        "in_person", "referral_id", *BORROWER_FIELDS)}
+    if request.blueprint != "staff":
+        form["referral_id"] = ""
     resident = form["who"] != "partner"
     try:
         lending.check_out(
@@ -159,7 +183,8 @@ def lend_device(device_id):
             new_borrower=form if resident and not form["borrower_id"] else None,
             partner_id=None if resident else (form["partner_id"] or None),
             due_on=form["due_on"], venue_id=form["venue"], signature=form["signature"],
-            agreed_in_person=form["in_person"] == "yes", request_id=form["request_id"] or None)
+            agreed_in_person=form["in_person"] == "yes", request_id=form["request_id"] or None,
+            referral_id=form["referral_id"] or None)
     except InvalidInput as e:
         errors = dict(e.errors)
         if not resident and "borrower" in errors:
@@ -171,6 +196,10 @@ def lend_device(device_id):
         return _done(device_id)
     flash(_("%(tag)s is on loan until %(day)s.", tag=device["asset_tag"],
             day=format_day(date.fromisoformat(form["due_on"].strip()))))
+    if form["referral_id"]:
+        referral = waiting_list.get(db, form["referral_id"])
+        flash(f"{referral['reference']} is off the waiting list: {device['asset_tag']} is "
+              f"lent to {referral['first_name']}.")
     return _done(device_id)
 
 

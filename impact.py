@@ -20,6 +20,8 @@ length, with the change in words ("+163%", "new" from nothing, "no change").
 # SQL here is put together from constant fragments only; every value is a bound parameter.
 # ruff: noqa: S608
 
+import json
+import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,15 +30,18 @@ import learners
 import lending
 import tea_parties
 import volunteers
+import waiting_list
 from db import parse_id
-from giveaways import carbon, refurb, sims
+from giveaways import carbon, interest, refurb, sims
 from help_desk import LOCAL_TZ
 
-UNITS = ("count", "hours", "kg", "pounds")
-DECIMALS = {"count": 0, "hours": 2, "kg": 3, "pounds": 2}
+UNITS = ("count", "hours", "kg", "pounds", "days")
+DECIMALS = {"count": 0, "hours": 2, "kg": 3, "pounds": 2, "days": 1}
+MEASURES = ("total", "median", "longest")
 NOT_APPLICABLE = "–"
 NO_VENUE = "No venue recorded"
 NOT_GIVEN = "Not given"
+NOT_A_PARTNER = "Not a partner (phone, email, in person)"
 CHUNK = 500
 
 
@@ -46,9 +51,10 @@ class Figure:
 
     `filters`: which of "venue" and "partner" it can honour. `columns`: the drill-down
     list's [(key, heading)]. `sums`: the drill-down column whose total is the figure (None
-    when the figure is the number of rows). `snapshot`: the figure is "as at" the period's
-    last day (or today, if sooner), not a count over the period. `definition`: how it is
-    counted, in plain words.
+    when the figure is the number of rows). `measure`: "total" (the count of rows, or the
+    sum of `sums`), or the "median" or "longest" of `sums` (None when there are no rows).
+    `snapshot`: the figure is "as at" the period's last day (or today, if sooner), not a
+    count over the period. `definition`: how it is counted, in plain words.
     """
 
     key: str
@@ -60,6 +66,7 @@ class Figure:
     definition: str
     sums: str | None = None
     snapshot: bool = False
+    measure: str = "total"
     when: str = field(default="day", repr=False)  # "day" or "stamp": the period's column
 
 
@@ -79,7 +86,34 @@ _REFERRAL_COLUMNS = (("referral_id", "Referral no."), ("made_on", "Made on"),
                      ("status_label", "Status"))
 _SKILL_COLUMNS = (("learner_id", "Learner no."), ("first_name", "First name"),
                   ("postcode_district", "Postcode district"), ("reached_on", "Reached on"))
+_LOAN_REFERRAL_COLUMNS = (("loan_referral_id", "No."), ("reference", "Reference"),
+                          ("received_on", "Received"), ("first_name", "First name"),
+                          ("partner_name", "Referring organisation"), ("referrer", "Referrer"),
+                          ("venue_name", "Preferred venue"), ("status_label", "Now"),
+                          ("closed_on", "Lent or taken off on"), ("days_waited", "Days waited"))
+_INTEREST_COLUMNS = (("interest_id", "No."), ("reference", "Reference"),
+                     ("registered_on", "Registered"), ("venue_name", "Venue"),
+                     ("first_name", "First name"), ("suggests_label", "Probably eligible for"),
+                     ("status_label", "Now"), ("outcome_label", "Became"),
+                     ("closed_on", "Dealt with on"))
 _V, _VP = ("venue",), ("venue", "partner")
+LOAN_REFERRALS, INTEREST = "Device loan referrals", "Interest registered at the kiosk"
+# Current waits on the loan waiting list, in bands of whole local days: (key, label, SQL).
+WAIT_BANDS = (
+    ("waiting_under_2_weeks", "Waiting under 2 weeks", "0 to 13 days",
+     "x.days_waited < 14"),
+    ("waiting_2_to_4_weeks", "Waiting 2 to 4 weeks", "14 to 27 days",
+     "x.days_waited between 14 and 27"),
+    ("waiting_1_to_3_months", "Waiting 1 to 3 months", "28 to 90 days",
+     "x.days_waited between 28 and 90"),
+    ("waiting_over_3_months", "Waiting over 3 months", "91 days or more",
+     "x.days_waited >= 91"),
+)
+_AS_AT = ("at the end of the period's last day (or today, if that is sooner)")
+_VIA = (" With a venue chosen: those who would like to be seen there. With a partner chosen: "
+        "that organisation's referrals.")
+_BECAME = ("Registrations of interest made on days in the period that staff have since "
+           "turned into {what}, whenever they did it.")
 
 FIGURES = [
     Figure("learners_supported", "Learners supported", "People", "count", _V, _LEARNER_COLUMNS,
@@ -170,6 +204,65 @@ FIGURES = [
            _SKILL_COLUMNS,
            "Learners doing at least one Life task in every Life area on their own at the "
            "end of the period who were not the day before it began."),
+    Figure("loan_referrals_received", "Loan referrals received", LOAN_REFERRALS, "count", _VP,
+           _LOAN_REFERRAL_COLUMNS,
+           "Referrals for a device loan received on days in the period, from a partner's "
+           "sign-in or entered by staff from a phone call, email or visit." + _VIA,
+           when="stamp"),
+    Figure("loan_referrals_served", "Loan referrals served (device lent)", LOAN_REFERRALS,
+           "count", _VP, _LOAN_REFERRAL_COLUMNS,
+           "Referrals whose device was lent on days in the period, whenever they were "
+           "received." + _VIA, when="stamp"),
+    Figure("loan_referrals_removed", "Loan referrals taken off the waiting list",
+           LOAN_REFERRALS, "count", _VP,
+           _LOAN_REFERRAL_COLUMNS + (("removed_reason_label", "Why"),),
+           "Referrals taken off the waiting list without a loan on days in the period, with "
+           "the reason." + _VIA, when="stamp"),
+    Figure("loan_referrals_waiting", "On the waiting list", LOAN_REFERRALS, "count", _VP,
+           _LOAN_REFERRAL_COLUMNS,
+           f"Referrals received and not yet served or taken off the list, {_AS_AT}." + _VIA,
+           snapshot=True, when="stamp"),
+    Figure("loan_referral_wait_median", "Median wait to be lent a device (days)",
+           LOAN_REFERRALS, "days", _VP, _LOAN_REFERRAL_COLUMNS,
+           "For referrals served in the period: the middle of their waits, in days from the "
+           "day the referral was received to the day the device was lent (UK days). Nothing "
+           "when none were served." + _VIA, sums="days_waited", measure="median",
+           when="stamp"),
+    Figure("loan_referral_wait_longest", "Longest wait to be lent a device (days)",
+           LOAN_REFERRALS, "days", _VP, _LOAN_REFERRAL_COLUMNS,
+           "For referrals served in the period: the longest wait, in days from the day the "
+           "referral was received to the day the device was lent (UK days)." + _VIA,
+           sums="days_waited", measure="longest", when="stamp"),
+    *(Figure(key, label, LOAN_REFERRALS, "count", _VP, _LOAN_REFERRAL_COLUMNS,
+             f"Referrals on the waiting list {_AS_AT} that had waited {days} since the day "
+             "they were received." + _VIA, snapshot=True, when="stamp")
+      for key, label, days, _sql in WAIT_BANDS),
+    Figure("interest_registered", "Interest registered at the kiosk", INTEREST, "count", _V,
+           _INTEREST_COLUMNS,
+           "Registrations of interest made at a kiosk's eligibility check on days in the "
+           "period (a name and contact, or only a reference). With a venue chosen: those "
+           "made there.", when="stamp"),
+    Figure("interest_sim", "Interest that became a SIM giveaway", INTEREST, "count", _V,
+           _INTEREST_COLUMNS, _BECAME.format(what="a free SIM giveaway"), when="stamp"),
+    Figure("interest_sale", "Interest that became a device sale", INTEREST, "count", _V,
+           _INTEREST_COLUMNS, _BECAME.format(what="a refurbished-device sale"),
+           when="stamp"),
+    Figure("interest_gift", "Interest that became a device gift", INTEREST, "count", _V,
+           _INTEREST_COLUMNS, _BECAME.format(what="a refurbished device given free"),
+           when="stamp"),
+    Figure("interest_referral", "Interest that became a loan referral", INTEREST, "count",
+           _V, _INTEREST_COLUMNS, _BECAME.format(what="a referral for a device loan"),
+           when="stamp"),
+    Figure("interest_loan", "Interest that led to a device being lent", INTEREST, "count", _V,
+           _INTEREST_COLUMNS + (("referral_reference", "Loan referral"),
+                                ("lent_on", "Device lent on")),
+           "Registrations of interest made on days in the period that became a loan "
+           "referral which has since been served: a device was lent.", when="stamp"),
+    Figure("interest_closed", "Interest closed with nothing given", INTEREST, "count", _V,
+           _INTEREST_COLUMNS + (("closed_reason_label", "Why"),),
+           "Registrations of interest made on days in the period that were closed with a "
+           "reason (could not get in touch, not eligible…), including those nobody came "
+           "back for within 6 months.", when="stamp"),
 ]
 BY_KEY = {f.key: f for f in FIGURES}
 _SKILL_FLAGS = {"reached_foundation": "has_foundation", "reached_life": "has_life"}
@@ -397,6 +490,75 @@ def _referrals_sql(ask: _Ask, where: str = "1 = 1") -> str:
         where 1 = 1 {_and("x.venue_id = :venue", ask.venue)}"""
 
 
+_LOAN_REFERRAL_WHERE = {
+    "loan_referrals_received": "r.created_at >= :start and r.created_at < :end",
+    "loan_referrals_served": ("r.status = 'served' and r.closed_at >= :start "
+                              "and r.closed_at < :end"),
+    "loan_referrals_removed": ("r.status = 'removed' and r.closed_at >= :start "
+                               "and r.closed_at < :end"),
+    "loan_referrals_waiting": ("r.created_at < :as_end and (r.closed_at is null "
+                               "or r.closed_at >= :as_end)"),
+}
+_LOAN_REFERRAL_WHERE |= {
+    "loan_referral_wait_median": _LOAN_REFERRAL_WHERE["loan_referrals_served"],
+    "loan_referral_wait_longest": _LOAN_REFERRAL_WHERE["loan_referrals_served"],
+} | {key: _LOAN_REFERRAL_WHERE["loan_referrals_waiting"] for key, *_ in WAIT_BANDS}
+_BANDS = {key: sql for key, _label, _days, sql in WAIT_BANDS}
+
+
+def _loan_referrals_sql(ask: _Ask) -> str:
+    """Loan referrals (table loan_referrals), each with the whole UK days it waited: from the
+    day it was received to the day it was served or taken off, or, while still waiting, to
+    the period's "as at" day. Served and removed ones count by when that happened."""
+    key = ask.figure.key
+    when = "closed_at" if key in ("loan_referrals_served", "loan_referrals_removed",
+                                  "loan_referral_wait_median",
+                                  "loan_referral_wait_longest") else "created_at"
+    value = "x.days_waited" if ask.figure.measure != "total" else "1"
+    band = f"where {_BANDS[key]}" if key in _BANDS else ""
+    return f"""
+        select x.*, x.{when} as _when, {value} as _value, x.venue_id as _venue_id from (
+            select r.id as loan_referral_id, r.reference, r.created_at, r.closed_at, r.status,
+                   r.removed_reason, r.first_name, r.referrer_name as referrer,
+                   coalesce(p.name, '{NOT_A_PARTNER}') as partner_name, r.venue_id,
+                   v.name as venue_name,
+                   cast(julianday(case when r.closed_at < :as_end then local_day(r.closed_at)
+                                       else :as_at end)
+                        - julianday(local_day(r.created_at)) as integer) as days_waited
+            from loan_referrals r left join partners p on p.id = r.partner_id
+            left join venues v on v.id = r.venue_id
+            where {_LOAN_REFERRAL_WHERE[key]}
+            {_and("r.venue_id = :venue", ask.venue)}
+            {_and("r.partner_id = :partner", ask.partner)}) x {band}"""
+
+
+_INTEREST_WHERE = {
+    "interest_registered": "1 = 1",
+    "interest_sim": "i.outcome = 'sim'",
+    "interest_sale": "i.outcome = 'sale'",
+    "interest_gift": "i.outcome = 'gift'",
+    "interest_referral": "i.outcome = 'referral'",
+    "interest_loan": "i.outcome = 'referral' and lr.status = 'served'",
+    "interest_closed": "i.status = 'closed'",
+}
+
+
+def _interest_sql(ask: _Ask) -> str:
+    """Registrations of interest made in the period (table interest_registrations), and
+    what staff have made of them since."""
+    return f"""
+        select x.*, x.created_at as _when, 1 as _value, x.venue_id as _venue_id from (
+            select i.id as interest_id, i.reference, i.created_at, i.closed_at, i.venue_id,
+                   v.name as venue_name, i.first_name, i.suggests, i.status, i.outcome,
+                   i.closed_reason, lr.reference as referral_reference,
+                   case when lr.status = 'served' then lr.closed_at end as lent_at
+            from interest_registrations i join venues v on v.id = i.venue_id
+            left join loan_referrals lr on lr.id = i.referral_id
+            where i.created_at >= :start and i.created_at < :end
+              and {_INTEREST_WHERE[ask.figure.key]}
+            {_and("i.venue_id = :venue", ask.venue)}) x"""
+
+
 def _row_sql(ask: _Ask) -> str:
     """The rows behind a figure, each with `_when` (its day or stamp), `_value` (what it
     adds to the figure) and `_venue_id`."""
@@ -441,11 +603,30 @@ def _row_sql(ask: _Ask) -> str:
         return _referrals_sql(ask)
     if key == "referrals_taken_up":
         return _referrals_sql(ask, "r.status = 'taken_up'")
+    if key in _LOAN_REFERRAL_WHERE:
+        return _loan_referrals_sql(ask)
+    if key in _INTEREST_WHERE:
+        return _interest_sql(ask)
     raise KeyError(key)
 
 
 def _aggregate(figure: Figure, column: str = "r._value") -> str:
     return "count(r._when)" if figure.sums is None else f"total({column})"
+
+
+def _measured(figure: Figure, values: list):
+    """A median or longest figure from its rows' values: None when there are none."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    found = statistics.median(values) if figure.measure == "median" else max(values)
+    return _rounded(figure, found)
+
+
+def _ready(db) -> None:
+    """SQL's `local_day(stamp)`: the UK day of a UTC stamp (GMT or BST as it was then), for
+    whole days waited. Registered once per connection."""
+    db.register_function(_local_day, deterministic=True, name="local_day")
 
 
 def _rounded(figure: Figure, value):
@@ -551,8 +732,12 @@ def _ask(key, first, last, venue_id, partner_id, today) -> _Ask | None:
 
 
 def _value(db, ask: _Ask):
+    _ready(db)
     if ask.figure.key in _SKILL_FLAGS:
         return len(_reached_rows(db, ask))
+    if ask.figure.measure != "total":
+        return _measured(ask.figure, [r[0] for r in db.execute(
+            f"select r._value from ({_row_sql(ask)}) r", ask.params())])
     raw = db.execute(f"select {_aggregate(ask.figure)} from ({_row_sql(ask)}) r",
                      ask.params()).fetchone()[0]
     return _rounded(ask.figure, raw)
@@ -649,7 +834,26 @@ def _described(figure: Figure, row: dict) -> dict:
         row["status_label"] = learners.REFERRAL_STATUSES.get(row["status"], row["status"])
     if figure.key == "sessions_held":
         row["kind_label"] = tea_parties.SESSION_KINDS.get(row["kind"], row["kind"])
+    if "loan_referral_id" in row:
+        row["received_on"] = _local_day(row["created_at"])
+        row["closed_on"] = _local_day(row["closed_at"])
+        row["status_label"] = waiting_list.STATUSES.get(row["status"], row["status"])
+        row["removed_reason_label"] = waiting_list.removal_words(row["removed_reason"])
+    if "interest_id" in row:
+        row["registered_on"] = _local_day(row["created_at"])
+        row["closed_on"] = _local_day(row["closed_at"])
+        row["lent_on"] = _local_day(row["lent_at"])
+        row["suggests_label"] = ", ".join(
+            interest.SCHEME_WORDS.get(s, s) for s in json.loads(row["suggests"] or "[]")
+        ) or "Neither"
+        row["status_label"] = INTEREST_STATUSES.get(row["status"], row["status"])
+        row["outcome_label"] = interest.OUTCOMES.get(row["outcome"] or "", "")
+        row["closed_reason_label"] = interest.CLOSE_REASONS.get(row["closed_reason"] or "",
+                                                                row["closed_reason"])
     return row
+
+
+INTEREST_STATUSES = {"new": "Not yet dealt with", "done": "Done", "closed": "Closed"}
 
 
 def _local_time(stamp_text: str | None) -> str:
@@ -659,6 +863,7 @@ def _local_time(stamp_text: str | None) -> str:
 
 
 def _raw_rows(db, ask: _Ask) -> list[dict]:
+    _ready(db)
     if ask.figure.key in _SKILL_FLAGS:
         return _reached_rows(db, ask)
     return [dict(r) for r in db.query(
@@ -675,11 +880,13 @@ def drill(db, key: str, first: date, last: date, venue_id=None, partner_id=None,
     ask = _ask(key, first, last, venue_id, partner_id, today)
     columns = list(figure.columns)
     if ask is None:
-        return {"figure": figure, "columns": columns, "rows": [], "value": None}
+        return {"figure": figure, "columns": columns, "rows": [], "value": None,
+                "applies": False}
     keys = [k for k, _ in columns]
     rows = [{k: described.get(k) for k in keys}
             for described in (_described(figure, r) for r in _raw_rows(db, ask))]
-    return {"figure": figure, "columns": columns, "rows": rows, "value": _value(db, ask)}
+    return {"figure": figure, "columns": columns, "rows": rows, "value": _value(db, ask),
+            "applies": True}
 
 
 # ---------------------------------------------------------------- charts
@@ -707,7 +914,13 @@ def monthly(db, key: str, first: date, last: date, venue_id=None, partner_id=Non
         values = dict.fromkeys((m for m, _, _ in months), 0)
         for row in _reached_rows(db, ask):
             values[row["_when"][:7]] += 1
+    elif figure.measure != "total":
+        found: dict[str, list] = {}
+        for row in _raw_rows(db, ask):
+            found.setdefault(_local_day(row["_when"])[:7], []).append(row["_value"])
+        values = {m: _measured(figure, found.get(m, [])) for m, _, _ in months}
     else:
+        _ready(db)
         params = ask.params()
         bounds = []
         for i, (month, lo, hi) in enumerate(months):
@@ -726,7 +939,17 @@ def monthly(db, key: str, first: date, last: date, venue_id=None, partner_id=Non
             for m, _, _ in months]
 
 
-def _grouped(db, ask: _Ask, group_sql: str, label_sql: str, join: str = "") -> list[dict]:
+def _grouped(db, ask: _Ask, group_sql: str, label_sql: str, join: str = "",
+             label_of=None) -> list[dict]:
+    """The figure split into groups, largest first. A median or longest figure is worked
+    out group by group from its rows (`label_of(row)` names a row's group)."""
+    if ask.figure.measure != "total":
+        found: dict[str, list] = {}
+        for row in _raw_rows(db, ask):
+            found.setdefault(label_of(row), []).append(row["_value"])
+        shown = [{"label": k, "value": _measured(ask.figure, v)} for k, v in found.items()]
+        return sorted(shown, key=lambda r: (-(r["value"] or 0), r["label"]))
+    _ready(db)
     sql = f"""select {label_sql} as label, {_aggregate(ask.figure)} as value
               from ({_row_sql(ask)}) r {join} group by {group_sql}
               order by value desc, label"""
@@ -750,8 +973,50 @@ def by_venue(db, key: str, first: date, last: date, partner_id=None, *,
             counts[label] = counts.get(label, 0) + 1
         return [{"label": k, "value": v}
                 for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    names = dict(db.execute("select id, name from venues").fetchall())
     return _grouped(db, ask, "r._venue_id", f"coalesce(v.name, '{NO_VENUE}')",
-                    "left join venues v on v.id = r._venue_id")
+                    "left join venues v on v.id = r._venue_id",
+                    label_of=lambda row: names.get(row["_venue_id"], NO_VENUE))
+
+
+def by_referrer(db, key: str, first: date, last: date, venue_id=None, partner_id=None, *,
+                today: date | None = None) -> list[dict]:
+    """A loan-referral figure split by the organisation that referred, largest first
+    ("Not a partner (phone, email, in person)" for referrals staff took from someone
+    else). Nothing for other figures, or when a chosen filter does not apply."""
+    if not key.startswith(("loan_referral", "waiting_")):
+        return []
+    ask = _ask(key, first, last, venue_id, partner_id, today)
+    if ask is None:
+        return []
+    return _grouped(db, ask, "r.partner_name", "r.partner_name",
+                    label_of=lambda row: row["partner_name"])
+
+
+LOAN_REFERRAL_MONTHS = (("loan_referrals_received", "Received"),
+                        ("loan_referrals_served", "Device lent"),
+                        ("loan_referrals_removed", "Taken off the list"),
+                        ("loan_referrals_waiting", "Waiting at the month's end"))
+INTEREST_MONTHS = (("interest_registered", "Registered"), ("interest_sim", "SIM given"),
+                   ("interest_sale", "Device sold"), ("interest_gift", "Device gifted"),
+                   ("interest_referral", "Loan referral"),
+                   ("interest_loan", "… device lent"), ("interest_closed", "Closed"))
+
+
+def month_table(db, keys: tuple[tuple[str, str], ...], first: date, last: date,
+                venue_id=None, partner_id=None, *, today: date | None = None) -> list[dict]:
+    """Several figures month by month side by side: [{"month", "label", "first", "last",
+    "values": {key: value}}], each month clipped to the period (so a month's value is the
+    figure for those days: a link can drill into it). Nothing when a chosen filter does not
+    apply to these figures."""
+    columns = {key: impact_months for key, _ in keys
+               if (impact_months := monthly(db, key, first, last, venue_id, partner_id,
+                                            today=today))}
+    if len(columns) != len(keys):
+        return []
+    return [{"month": m, "label": _month_label(m), "first": lo, "last": hi,
+             "values": {key: columns[key][i]["value"] for key, _ in keys}}
+            for i, (m, lo, hi) in enumerate(_months(first, last))]
 
 
 def by_topic(db, first: date, last: date, venue_id=None) -> list[dict]:

@@ -598,7 +598,7 @@ def default_due(db, device: dict, now: datetime | None = None) -> date:
 
 def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=None,
               partner_id=None, due_on=None, venue_id=None, signature=None,
-              agreed_in_person=False, request_id=None, imported=False,
+              agreed_in_person=False, request_id=None, imported=False, referral_id=None,
               out_at: datetime | None = None, now: datetime | None = None) -> int:
     """Lend an available device to one resident (who signs) or one partner organisation.
 
@@ -609,6 +609,9 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
     that fails leaves no stray borrower. A repeated `request_id` returns the loan already
     made, so a double tap lends once. `imported` loans come from another system's records:
     they carry no signature, may already be past due, and keep their own `out_at`.
+
+    `referral_id` lends to someone on the waiting list (a resident) and serves that loan
+    referral in the same transaction; one already served or removed lends nothing.
     """
     now = now or utcnow()
     errors = {}
@@ -625,6 +628,13 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
     resident = borrower is not None or new_borrower is not None
     if resident == (partner is not None):
         errors["borrower"] = _("Please choose who is borrowing it.")
+    if referral_id is not None:
+        referral_id = parse_id(referral_id)
+        if referral_id is None:
+            errors["referral"] = "That loan referral is not on the list."
+        elif not resident:
+            errors["referral"] = ("A loan referral is lent to the person referred, not to a "
+                                  "partner organisation.")
     path = signature_path(signature)
     if imported:
         consent = "imported"
@@ -650,6 +660,13 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
             status = STATUSES[device["status"]]
             raise Conflict(_("%(tag)s is %(status)s, so it cannot be lent now.",
                              tag=device["asset_tag"], status=_(status).lower()))
+        if referral_id is not None:
+            import waiting_list  # here, not at the top: waiting_list builds on lending
+
+            try:
+                waiting_list.check_waiting(waiting_list.get(db, referral_id, now=now))
+            except waiting_list.NotWaiting as e:
+                raise Conflict(str(e)) from None
         if new_row is not None:
             borrower = {"id": _insert_borrower(db, actor, new_row, now)}
         row = {
@@ -673,6 +690,8 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
         record(db, actor, "loan.check_out", "loans", loan_id,
                after={k: v for k, v in row.items() if k != "signature"}, now=now)
         _set_status(db, actor, device, "on_loan", now)
+        if referral_id is not None:
+            waiting_list.serve(db, actor, referral_id, loan_id, now=now)
     return loan_id
 
 

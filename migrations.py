@@ -728,3 +728,113 @@ def m007_data_protection(db):
                "WHERE name IS NOT NULL OR notes IS NOT NULL")
     db.execute("CREATE INDEX idx_loans_text ON loans(closed_at) "
                "WHERE signature IS NOT NULL OR return_notes IS NOT NULL")
+
+
+@doorstep()
+def m008_referrals_and_interest(db):
+    """Issue 9: device-loan referrals with a waiting list, partner sign-ins, and interest
+    registered at the kiosk's eligibility check.
+
+    - users.partner_id: a 'partner' sign-in belongs to one partner organisation and sees
+      only the referrals that organisation made.
+    - referral_flags: the council's priority flags (care leaver, lives alone…), seeded and
+      editable; loan_referral_flags ties them to referrals.
+    - loan_referrals: who is referred holds the least we need (a first name, one way to reach
+      them or "through the referrer", a postcode district); person_key is a keyed hash of name
+      and contact that finds a duplicate without storing more; status moves waiting → served
+      (with the loan) or removed (with a reason); never deleted, so waiting times add up.
+    - interest_registrations: the kiosk's "you can probably get…" answers, then a first name
+      and one contact or only a reference the person keeps; staff turn one into a SIM
+      giveaway, a refurbished-device sale or gift, or a referral (outcome + the row's id).
+    """
+    db["users"].add_column("partner_id", int, fk="partners", fk_col="id")
+    db.execute("""
+        CREATE TABLE referral_flags (
+            id INTEGER PRIMARY KEY,
+            label TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_referral_flags_label "
+               "ON referral_flags(label COLLATE NOCASE)")
+    db["referral_flags"].insert_all(
+        {"label": label, "position": i, "created_at": "2026-12-01T00:00:00+00:00"}
+        for i, label in enumerate(("Care leaver", "Lives alone", "No internet at home",
+                                   "Disabled or long-term health condition")))
+    db.execute("""
+        CREATE TABLE loan_referrals (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL,
+            partner_id INTEGER REFERENCES partners(id),
+            referrer_name TEXT NOT NULL,
+            referrer_contact TEXT,
+            channel TEXT NOT NULL CHECK (channel IN ('partner', 'phone', 'email', 'in_person')),
+            submitted_by INTEGER REFERENCES users(id),
+            first_name TEXT NOT NULL,
+            contact_kind TEXT NOT NULL
+                CHECK (contact_kind IN ('mobile', 'email', 'landline', 'via_referrer')),
+            contact TEXT,
+            postcode_district TEXT,
+            reason TEXT NOT NULL,
+            venue_id INTEGER REFERENCES venues(id),
+            kind TEXT REFERENCES device_kinds(slug),
+            person_key TEXT,
+            status TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (status IN ('waiting', 'served', 'removed')),
+            removed_reason TEXT,
+            loan_id INTEGER REFERENCES loans(id),
+            interest_id INTEGER,
+            request_id TEXT,
+            created_at TEXT NOT NULL,
+            closed_at TEXT,
+            anonymised_at TEXT,
+            CHECK (contact_kind = 'via_referrer' OR contact IS NOT NULL
+                   OR anonymised_at IS NOT NULL),
+            CHECK (status != 'served' OR loan_id IS NOT NULL),
+            CHECK (status != 'removed' OR removed_reason IS NOT NULL)
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_loan_referrals_reference ON loan_referrals(reference)")
+    db.execute("CREATE UNIQUE INDEX idx_loan_referrals_request ON loan_referrals(request_id) "
+               "WHERE request_id IS NOT NULL")
+    db.execute("CREATE INDEX idx_loan_referrals_waiting ON loan_referrals(status, created_at)")
+    db.execute("CREATE INDEX idx_loan_referrals_partner ON loan_referrals(partner_id, created_at)")
+    db.execute("CREATE INDEX idx_loan_referrals_person ON loan_referrals(person_key) "
+               "WHERE status = 'waiting'")
+    db.execute("""
+        CREATE TABLE loan_referral_flags (
+            referral_id INTEGER NOT NULL REFERENCES loan_referrals(id),
+            flag_id INTEGER NOT NULL REFERENCES referral_flags(id),
+            PRIMARY KEY (referral_id, flag_id)
+        )""")
+    db.execute("""
+        CREATE TABLE interest_registrations (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL,
+            venue_id INTEGER NOT NULL REFERENCES venues(id),
+            answers TEXT NOT NULL,
+            suggests TEXT NOT NULL,
+            sim_rule_set_id INTEGER REFERENCES eligibility_rule_sets(id),
+            device_rule_set_id INTEGER REFERENCES eligibility_rule_sets(id),
+            first_name TEXT,
+            contact_kind TEXT NOT NULL
+                CHECK (contact_kind IN ('mobile', 'email', 'landline', 'come_back')),
+            contact TEXT,
+            status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'done', 'closed')),
+            outcome TEXT CHECK (outcome IN ('sim', 'sale', 'gift', 'referral')),
+            sim_giveaway_id INTEGER REFERENCES sim_giveaways(id),
+            refurb_allocation_id INTEGER REFERENCES refurb_allocations(id),
+            referral_id INTEGER REFERENCES loan_referrals(id),
+            closed_reason TEXT,
+            closed_by INTEGER REFERENCES users(id),
+            request_id TEXT,
+            created_at TEXT NOT NULL,
+            closed_at TEXT,
+            anonymised_at TEXT,
+            CHECK (contact_kind = 'come_back' OR contact IS NOT NULL OR anonymised_at IS NOT NULL),
+            CHECK (status != 'done' OR outcome IS NOT NULL)
+        )""")
+    db.execute("CREATE UNIQUE INDEX idx_interest_reference ON interest_registrations(reference)")
+    db.execute("CREATE UNIQUE INDEX idx_interest_request ON interest_registrations(request_id) "
+               "WHERE request_id IS NOT NULL")
+    db.execute("CREATE INDEX idx_interest_status ON interest_registrations(status, created_at)")

@@ -1,9 +1,10 @@
 """Where each kind of person's data lives, and how it is anonymised. No Flask.
 
 One catalogue, read by retention (retention.py), subject access and erasure
-(subject_access.py), so the rules exist once. A person we hold data about is one of four
-kinds of record: a learner, a borrower, a volunteer, or an individual who donated devices.
-There is no link between a learner and a borrower row, so one resident may be several.
+(subject_access.py), so the rules exist once. A person we hold data about is one of six
+kinds of record: a learner, a borrower, a volunteer, an individual who donated devices,
+someone referred for a device loan, or someone who registered interest at a kiosk. There
+is no link between these rows, so one resident may be several.
 
 Anonymising keeps each row and everything the reports count: dates, venues, topics, skill
 levels, hours, loans, giveaways, and the postcode district (the impact report's reach
@@ -50,15 +51,25 @@ class _Redact:
         return "REDACT"
 
 
+class _Note:
+    """Keep a chosen reason but remove the note written after it ("other: moved to Bolton"
+    becomes "other: (removed)")."""
+
+    def __repr__(self) -> str:
+        return "NOTE"
+
+
 MARK = _Mark()
 REDACT = _Redact()
+NOTE = _Note()
+NOTE_SEPARATOR = ": "
 
 
 @dataclass(frozen=True)
 class Removal:
-    """One column anonymising changes. `to`: None (emptied), MARK, REDACT, a constant, or
-    a function of the row id (a fresh card code). `category`: what it is, in the words an
-    erasure's audit entry and the staff screens use (None: not personal, e.g. a flag).
+    """One column anonymising changes. `to`: None (emptied), MARK, REDACT, NOTE, a
+    constant, or a function of the row id (a fresh card code). `category`: what it is, in
+    the words an erasure's audit entry and the staff screens use (None: not personal, e.g. a flag).
     `identifies`: its old value is searched for and cut out of the audit log entries too.
     `audit_keys`: other names the audit log's entries give the same value."""
 
@@ -350,7 +361,81 @@ DONOR = Subject(
               removes=(Removal("notes", "name on lent devices' notes", REDACT),)),
     ))
 
-SUBJECTS = {s.kind: s for s in (LEARNER, BORROWER, VOLUNTEER, DONOR)}
+
+
+# Loan referrals and registrations of interest are each a record of one person on their
+# own (no link to a learner or borrower row): the least that lets staff follow up.
+LOAN_REFERRAL_TEXT = (
+    Removal("first_name", "name", ANONYMISED, identifies=True),
+    Removal("contact", "contact details", identifies=True),
+    Removal("postcode_district", "postcode district"),
+    Removal("reason", "why they were referred", MARK),
+    Removal("referrer_name", "the referrer's name and contact", ANONYMISED, identifies=True),
+    Removal("referrer_contact", "the referrer's name and contact", identifies=True),
+    Removal("removed_reason", "notes on why a referral was taken off the list", NOTE),
+    Removal("person_key", None), Removal("request_id", None))
+INTEREST_TEXT = (
+    Removal("first_name", "name", identifies=True),
+    Removal("contact", "contact details", identifies=True),
+    Removal("request_id", None))
+
+LOAN_REFERRAL = Subject(
+    kind="loan_referral", label="Loan referral", table="loan_referrals", where="1 = 1",
+    anonymised="anonymised_at is not null",
+    about=Place(
+        "loan_referrals", "Your referral for a device loan", "id = :id",
+        """select r.reference, r.first_name, r.contact_kind as referral_contact_kind,
+                  r.contact, r.postcode_district, r.reason,
+                  (select group_concat(f.label, ', ') from loan_referral_flags lf
+                   join referral_flags f on f.id = lf.flag_id where lf.referral_id = r.id)
+                      as flags,
+                  v.name as venue, k.label as device_kind, r.referrer_name,
+                  r.referrer_contact, p.name as partner, r.channel as referral_channel,
+                  r.status as referral_status, r.removed_reason, d.asset_tag as device,
+                  r.created_at, r.closed_at, r.anonymised_at
+           from loan_referrals r left join venues v on v.id = r.venue_id
+           left join device_kinds k on k.slug = r.kind
+           left join partners p on p.id = r.partner_id
+           left join loans l on l.id = r.loan_id left join devices d on d.id = l.device_id
+           where r.id = :id""",
+        (("reference", "Reference"), ("first_name", "First name"),
+         ("referral_contact_kind", "How we contact you"), ("contact", "Contact"),
+         ("postcode_district", "Postcode district"), ("reason", "Why you were referred"),
+         ("flags", "Priority"), ("venue", "Where you would like to be seen"),
+         ("device_kind", "Device"), ("referrer_name", "Referred by"),
+         ("referrer_contact", "Referrer's contact"), ("partner", "Organisation"),
+         ("referral_channel", "How the referral reached us"),
+         ("referral_status", "What happened"), ("removed_reason", "Why it was closed"),
+         ("device", "Device lent"), ("created_at", "Referred on"),
+         ("closed_at", "Closed on"), ("anonymised_at", "Anonymised on")),
+        LOAN_REFERRAL_TEXT),
+    places=())
+
+INTEREST = Subject(
+    kind="interest", label="Registration of interest", table="interest_registrations",
+    where="1 = 1", anonymised="anonymised_at is not null",
+    about=Place(
+        "interest_registrations", "Your registration of interest at the kiosk", "id = :id",
+        """select i.reference, i.first_name, i.contact_kind as interest_contact_kind,
+                  i.contact, v.name as venue, i.answers, i.suggests,
+                  i.status as interest_status, i.outcome as interest_outcome,
+                  i.closed_reason as interest_closed_reason, i.created_at, i.closed_at,
+                  i.anonymised_at
+           from interest_registrations i join venues v on v.id = i.venue_id
+           where i.id = :id""",
+        (("reference", "Reference"), ("first_name", "First name"),
+         ("interest_contact_kind", "How we contact you"), ("contact", "Contact"),
+         ("venue", "Where"), ("answers", "Your answers"),
+         ("suggests", "You could probably get"), ("interest_status", "What happened"),
+         ("interest_outcome", "It became"), ("interest_closed_reason", "Why it was closed"),
+         ("created_at", "Registered on"), ("closed_at", "Dealt with on"),
+         ("anonymised_at", "Anonymised on")),
+        INTEREST_TEXT),
+    places=())
+
+
+SUBJECTS = {s.kind: s for s in (LEARNER, BORROWER, VOLUNTEER, DONOR, LOAN_REFERRAL,
+                                 INTEREST)}
 
 
 # ---------------------------------------------------------------- references to records
@@ -434,6 +519,9 @@ def anonymise(db, ref: Ref, now: datetime | None = None) -> Outcome | None:
             return None
         hidden = _identifying_values(db, subject, ref.id, row)
         outcome = Outcome()
+        if subject.stamp_column:  # first: a row may hold no contact only once anonymised
+            db.execute(f"update {subject.table} set {subject.stamp_column} = ? where id = ?",
+                       [stamp(now), ref.id])
         audited: list[tuple[Place, list]] = []
         for place in subject.all_places():
             ids = place_ids(db, place, ref.id)
@@ -450,9 +538,6 @@ def anonymise(db, ref: Ref, now: datetime | None = None) -> Outcome | None:
             outcome.rows[place.table] = len(ids)
             if place.audited:
                 audited.append((place, ids))
-        if subject.stamp_column:
-            db.execute(f"update {subject.table} set {subject.stamp_column} = ? where id = ?",
-                       [stamp(now), ref.id])
         for place, ids in audited:
             scrub_audit(db, place.table, ids, place.removes, hidden or [])
         if subject.actor:
@@ -491,7 +576,10 @@ def clear(db, table: str, removes: tuple[Removal, ...], ids: list, key: str = "i
         checked = [r for r in removes if r.category and r.to is not REDACT]
         if checked:
             held = db.execute(
-                "select " + ", ".join(f"max(coalesce({r.column}, '') != '')" for r in checked)
+                "select " + ", ".join(
+                    f"max(instr(coalesce({r.column}, ''), '{NOTE_SEPARATOR}') > 0)"
+                    if r.to is NOTE else f"max(coalesce({r.column}, '') != '')"
+                    for r in checked)
                 + f" from {table} where {key} in ({marks})", chunk).fetchone()
             touched |= {r.category for r, was in zip(checked, held, strict=True) if was}
         if plain:
@@ -500,6 +588,11 @@ def clear(db, table: str, removes: tuple[Removal, ...], ids: list, key: str = "i
                 if r.to is MARK:
                     sets.append(f"{r.column} = case when {r.column} is null then null "
                                 "else ? end")
+                    params.append(REMOVED)
+                elif r.to is NOTE:
+                    cut = f"instr({r.column}, '{NOTE_SEPARATOR}')"
+                    sets.append(f"{r.column} = case when {cut} > 0 then "
+                                f"substr({r.column}, 1, {cut} + 1) || ? else {r.column} end")
                     params.append(REMOVED)
                 else:
                     sets.append(f"{r.column} = ?")

@@ -9,7 +9,7 @@ import learners
 import lending
 import tea_parties
 from db import get_db
-from giveaways import refurb
+from giveaways import interest, refurb
 
 bp = Blueprint("public", __name__)
 
@@ -71,3 +71,23 @@ def whats_on(venue_id):
     return render_template("public/whats_on.html", venue=venue,
                            groups=tea_parties.upcoming(db, venue["id"]),
                            days=tea_parties.WHATS_ON_DAYS)
+
+
+@bp.get("/i/<reference>")
+def interest_reference(reference):
+    """The QR code on the kiosk's "I'll come back" screen. Anyone who scans it learns only
+    to show it at the library desk (whether such a registration exists is not said);
+    signed-in staff go straight to the registration."""
+    code = interest.normal_reference(reference)
+    if not code:
+        abort(404)
+    if code != reference:  # typed by hand ("ptx6e6"): the address as the QR code has it
+        return redirect(url_for("public.interest_reference", reference=code), 303)
+    if current_user.is_authenticated and current_user.role == "staff":
+        found = interest.by_reference(get_db(), code)
+        if found is None:
+            abort(404)
+        if "staff.interest_show" in current_app.view_functions:
+            return redirect(url_for("staff.interest_show", interest_id=found["id"]), 303)
+    response = render_template("public/interest.html", reference=code)
+    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

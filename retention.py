@@ -70,10 +70,24 @@ RULES = (
     Rule("sim_households", "Household keys on SIM giveaways older than", 24,
          "the household key (a keyed hash of house and postcode), written reasons",
          "the giveaway: date, venue, SIM, ticks, postcode district, and \"household\""),
+    Rule("loan_referrals", "Loan referrals, once the device was lent or they came off the "
+         "waiting list, after", 24,
+         "the person's first name, contact, postcode district and why they were referred; "
+         "the referrer's name and contact; any note on why it came off the list",
+         "the referral: reference, dates, organisation, venue, device kind, priority flags, "
+         "whether a device was lent (and the loan) or why it came off the list"),
+    Rule("interest", "Registrations of interest at the kiosk, once staff dealt with them, "
+         "after", 24, "the first name and contact",
+         "the registration: reference, venue, dates, the yes/no answers, what it suggested "
+         "and what it became"),
 )
 BY_KEY = {r.key: r for r in RULES}
 SESSIONS_WORDS = (f"Sign-in sessions are deleted {SESSION_MAX_HOURS} hours after they "
                   "started (a sign-in lasts 12 hours at most).")
+INTEREST_NEW_MONTHS = 6
+DID_NOT_RETURN = "did_not_return"
+INTEREST_WORDS = (f"A registration of interest nobody has followed up {INTEREST_NEW_MONTHS} "
+                  "months after it was made is closed (“Did not come back”) and anonymised.")
 
 
 def bad_months(low: int) -> str:
@@ -201,11 +215,25 @@ VOLUNTEERS_DUE = """
 DONORS_DUE = f"""
     select d.id from donations d where d.donor_kind = 'individual'
       and not ({personal_data.DONOR.anonymised}) and d.received_on < :day"""
+# Loan referrals and registrations of interest go once closed for the period; one still
+# waiting is never touched (the waiting list needs who to call).
+LOAN_REFERRALS_DUE = """
+    select r.id from loan_referrals r where r.anonymised_at is null
+      and r.status in ('served', 'removed') and r.closed_at < :at"""
+INTEREST_DUE = """
+    select i.id from interest_registrations i where i.anonymised_at is null
+      and i.status in ('done', 'closed') and i.closed_at < :at"""
+INTEREST_ABANDONED = """
+    select i.id from interest_registrations i where i.anonymised_at is null
+      and i.status = 'new' and i.created_at < :at"""
 SUBJECT_RULES = {  # rule: (kind of person, everyone due, which of a batch are still due)
     "learners": ("learner", LEARNERS_DUE, LEARNERS_STILL_DUE),
     "borrowers": ("borrower", BORROWERS_DUE, BORROWERS_DUE + " and b.id in ({ids})"),
     "volunteers": ("volunteer", VOLUNTEERS_DUE, VOLUNTEERS_DUE + " and u.id in ({ids})"),
     "donors": ("donor", DONORS_DUE, DONORS_DUE + " and d.id in ({ids})"),
+    "loan_referrals": ("loan_referral", LOAN_REFERRALS_DUE,
+                       LOAN_REFERRALS_DUE + " and r.id in ({ids})"),
+    "interest": ("interest", INTEREST_DUE, INTEREST_DUE + " and i.id in ({ids})"),
 }
 # Rows (not people) whose text goes after a while: (rule, table, which rows, what goes).
 TICKETS_DUE = "day < :day and (name is not null or notes is not null)"
@@ -225,7 +253,9 @@ ROW_RULES = (
 LINES = (  # (what the report calls it, rule): the order a run reports in
     ("learners", "learners"), ("borrowers", "borrowers"), ("loans", "borrowers"),
     ("loan_reminders", "borrowers"), ("tickets", "tickets"), ("volunteers", "volunteers"),
-    ("donors", "donors"), ("sim_giveaways", "sim_households"), ("sessions", None),
+    ("donors", "donors"), ("sim_giveaways", "sim_households"),
+    ("interest_abandoned", None), ("loan_referrals", "loan_referrals"),
+    ("interest", "interest"), ("sessions", None),
 )
 LINE_WORDS = {
     "learners": "learners anonymised", "borrowers": "borrowers anonymised",
@@ -235,6 +265,10 @@ LINE_WORDS = {
     "donors": "individual donors anonymised",
     "sim_giveaways": "SIM giveaways: household keys removed",
     "sessions": "expired sign-in sessions deleted",
+    "interest_abandoned": "registrations of interest nobody came back for: closed and "
+                          "anonymised",
+    "loan_referrals": "loan referrals anonymised",
+    "interest": "registrations of interest anonymised",
 }
 
 
@@ -254,7 +288,14 @@ def due(db, today: date, now: datetime | None = None) -> dict[str, int]:
                                    _cut(db, today, rule)).fetchone()[0]
     counts["sessions"] = db.execute("select count(*) from user_sessions where created_at < ?",
                                     [_sessions_before(now)]).fetchone()[0]
+    counts["interest_abandoned"] = db.execute(f"select count(*) from ({INTEREST_ABANDONED})",
+                                              _abandoned_cut(today)).fetchone()[0]
     return {line: counts[line] for line, _ in LINES}
+
+
+def _abandoned_cut(today: date) -> dict:
+    c = cutoff(today, INTEREST_NEW_MONTHS)
+    return {"day": c.day, "at": c.at}
 
 
 def _noon(today: date) -> datetime:
@@ -289,6 +330,7 @@ def run(db, today: date | None = None, actor: Actor = RETENTION_ACTOR,
                 if audited:
                     personal_data.scrub_audit(db, table, still, removes)
                 done[table] += len(still)
+    done["interest_abandoned"] = _close_abandoned(db, today, actor, now)
     for rule, (kind, sql, one) in SUBJECT_RULES.items():
         cut = _cut(db, today, rule)
         ids = [r[0] for r in db.execute(sql, cut)]
@@ -303,6 +345,27 @@ def run(db, today: date | None = None, actor: Actor = RETENTION_ACTOR,
         record(db, actor, "retention.run", "retention", today.isoformat(),
                after={"counts": done, "periods": periods(db)}, now=now)
     return done
+
+
+def _close_abandoned(db, today: date, actor: Actor, now: datetime) -> int:
+    """Registrations of interest nobody followed up within INTEREST_NEW_MONTHS: each is
+    closed as "did not come back" (with its own audit entry, as staff closing it would be)
+    and anonymised in the same transaction."""
+    cut = _abandoned_cut(today)
+    ids = [r[0] for r in db.execute(INTEREST_ABANDONED, cut)]
+    closed = 0
+    for batch in personal_data.chunks(ids, BATCH):
+        with write_transaction(db):
+            for row_id in _still_due(db, INTEREST_ABANDONED + " and i.id in ({ids})", batch,
+                                     cut):
+                change = {"status": "closed", "closed_reason": DID_NOT_RETURN,
+                          "closed_by": actor.id, "closed_at": stamp(now)}
+                db["interest_registrations"].update(row_id, change)
+                record(db, actor, "interest.close", "interest_registrations", row_id,
+                       before={"status": "new"}, after=change, now=now)
+                if personal_data.anonymise(db, Ref("interest", row_id), now):
+                    closed += 1
+    return closed
 
 
 def _still_due(db, sql: str, batch: list, cut: dict) -> list:

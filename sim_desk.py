@@ -3,15 +3,19 @@
 
 Two steps: scan the SIM (it must be in stock here), then tick what the person says, say
 who it is for, and give it. A volunteer gives from their tablet's venue; staff give from
-the venue whose stock the SIM is in."""
+the venue whose stock the SIM is in.
 
-from flask import flash, redirect, request, url_for
+Staff may give one for a registration of interest from the kiosk (`?interest=<id>`): its
+"All of these" answers come ticked, its id rides along, and giving the SIM marks it done in
+the same transaction. Volunteers never see registrations (they hold contact details)."""
+
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 import learners
 import shared_views
 from db import get_db, or_404
-from giveaways import eligibility, sims
+from giveaways import eligibility, interest, sims
 from help_desk import new_request_id
 from i18n import _
 from languages import translated
@@ -22,7 +26,8 @@ ROUTES = [
     ("/sims/given/<int:giveaway_id>", "sim_given", ["GET"]),
 ]
 FIELDS = ("scan", "who", "learner_id", "card", "house", "postcode", "override_reason",
-          "request_id")
+          "request_id", "interest_id")
+ALREADY_DEALT_WITH = "That registration of interest has already been dealt with."
 
 
 def register(bp) -> None:
@@ -37,8 +42,21 @@ def _venue_for(scan) -> int | None:
     return sim["venue_id"] if sim else None
 
 
+def _interest():
+    """The registration of interest this SIM is for (staff only), or None. An id that
+    names no registration is a 404: the link that brought staff here is wrong."""
+    if request.blueprint != "staff":
+        return None
+    values = request.form if request.method == "POST" else request.args
+    wanted = values.get("interest_id") or values.get("interest")
+    if not wanted:
+        return None
+    return interest.get(get_db(), wanted) or abort(404)
+
+
 def _scan_page(scan, errors, status=200):
-    return shared_views.render_in_area("sims/scan.html", status, form={"scan": scan}, errors=errors)
+    return shared_views.render_in_area("sims/scan.html", status, form={"scan": scan},
+                                       errors=errors, interest=_interest())
 
 
 def _give_page(sim, form, errors, status=200):
@@ -53,6 +71,7 @@ def _give_page(sim, form, errors, status=200):
         "sims/give.html", status, sim=sim, sim_words=sims.sim_words(sim), form=form,
         errors=errors, rule_set=rule_set, groups=eligibility.GROUPS, query=query,
         matches=matches, learner=learners.get_learner(db, form["learner_id"]),
+        interest=_interest(),
         asks_reason=bool(form["override_reason"] or errors.get("override_reason")
                          or _short_of_rules(rule_set, form, errors)))
 
@@ -75,6 +94,10 @@ def give_sim():
     made = sims.given_for_request(db, request.form.get("request_id")) if giving else None
     if made:
         return _confirmed(made)
+    registration = _interest()
+    if registration and registration["status"] != "new" and not giving:
+        flash(ALREADY_DEALT_WITH)
+        return redirect(url_for("staff.interest_show", interest_id=registration["id"]), 303)
     scan = (request.form if request.method == "POST" else request.args).get("scan", "")
     scan = scan.strip()
     if request.method == "GET" and not scan:
@@ -92,7 +115,8 @@ def give_sim():
     if request.method == "GET":
         return _give_page(sim, _new_form(scan), {})
     if not giving:
-        return redirect(url_for(f"{request.blueprint}.give_sim", scan=scan), 303)
+        return redirect(url_for(f"{request.blueprint}.give_sim", scan=scan,
+                                interest=registration["id"] if registration else None), 303)
     return _give(sim)
 
 
@@ -105,6 +129,10 @@ def _new_form(scan) -> dict:
     chosen = learners.get_learner(get_db(), request.args.get("learner"))
     form.update(scan=scan, ticks=[], request_id=new_request_id(),
                 who="learner" if chosen else "", learner_id=str(chosen["id"]) if chosen else "")
+    registration = _interest()
+    if registration:  # what they told the kiosk; the "at least one" answer staff ask again
+        form.update(ticks=interest.required_ticks(get_db(), registration, "sim"),
+                    interest_id=str(registration["id"]))
     return form
 
 
@@ -139,6 +167,7 @@ def _give(sim):
         giveaway = sims.give_sim(
             get_db(), current_user.actor, form["scan"], sim["venue_id"], form["ticks"],
             override_reason=form["override_reason"], request_id=form["request_id"] or None,
+            interest_id=(form["interest_id"] or None) if request.blueprint == "staff" else None,
             **who)
     except InvalidInput as e:
         more = dict(e.errors)
@@ -146,6 +175,8 @@ def _give(sim):
             more.pop("who", None)  # the card's own message says it better
         return _give_page(sim, form, {**more, **errors}, 422)
     flash(_("SIM given: %(sim)s.", sim=sims.sim_words(giveaway)))
+    if request.blueprint == "staff" and form["interest_id"]:
+        flash("The registration of interest is done: a SIM was given.")
     return _confirmed(giveaway)
 
 

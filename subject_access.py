@@ -21,10 +21,11 @@ import help_desk
 import learners
 import lending
 import personal_data
-from audit import Actor, record, utcnow
+import waiting_list
+from audit import Actor, record, stamp, utcnow
 from db import write_transaction
 from formatting import local_datetime
-from giveaways import refurb
+from giveaways import interest, refurb
 from personal_data import SUBJECTS, Ref, parse_ref
 from validation import InvalidInput
 
@@ -77,8 +78,17 @@ ACTIONS = {  # what an audit entry's action means, for the person reading their 
     "volunteer_shift.session_end": "You were signed out when the session ended",
     "volunteer_training.remove": "A training record was taken off",
     "donation.create": "Your donation was recorded",
+    "referral.submit": "You were referred for a device loan",
+    "referral.serve": "You were lent a device",
+    "referral.remove": "Your referral was taken off the waiting list",
+    "interest.register": "You registered your interest at a kiosk",
+    "interest.done": "Staff followed up your interest",
+    "interest.close": "Your registration of interest was closed",
     "subject.export": "A copy of your data was made",
 }
+ERASED_REASON = "Erased on request"  # a waiting referral erased comes off the list with this
+INTEREST_STATUSES = {"new": "Waiting for staff to follow up", "done": "Followed up",
+                     "closed": "Closed"}
 ROLE_WORDS = {"staff": "a member of staff", "volunteer": "a volunteer"}
 
 
@@ -147,6 +157,29 @@ def find(db, q) -> list[dict]:
                order by u.display_name collate nocase, u.id limit :limit""", params):
         found.append(_result("volunteer", row, [row["username"], row["phone"], row["email"]]))
     for row in db.query(
+            """select r.id, r.first_name as name, r.reference, r.contact, r.status,
+                      r.created_at, p.name as partner
+               from loan_referrals r left join partners p on p.id = r.partner_id
+               where r.anonymised_at is null and (r.first_name like :like escape '\\'
+                     or r.contact like :like escape '\\' or r.contact like :phone
+                     or r.reference = :text collate nocase)
+               order by r.first_name collate nocase, r.id limit :limit""", params):
+        found.append(_result("loan_referral", row, [
+            row["reference"], row["contact"], row["partner"],
+            f"referred {_when(row['created_at'])}",
+            waiting_list.STATUSES.get(row["status"], row["status"])]))
+    for row in db.query(
+            """select i.id, coalesce(i.first_name, i.reference) as name, i.reference,
+                      i.contact, i.created_at, v.name as venue
+               from interest_registrations i join venues v on v.id = i.venue_id
+               where i.anonymised_at is null and (i.first_name like :like escape '\\'
+                     or i.contact like :like escape '\\' or i.contact like :phone
+                     or i.reference = :reference)
+               order by i.first_name collate nocase, i.id limit :limit""",
+            dict(params, reference=interest.normal_reference(text))):
+        found.append(_result("interest", row, [row["reference"], row["contact"], row["venue"],
+                                               f"registered {_when(row['created_at'])}"]))
+    for row in db.query(
             f"""select d.id, d.donor as name, d.received_on, v.name as venue
                 from donations d left join venues v on v.id = d.venue_id
                 where d.donor_kind = 'individual' and not ({personal_data.DONOR.anonymised})
@@ -189,11 +222,12 @@ def records(db, values) -> list[dict]:
 
 
 NAME_COLUMN = {"learner": "first_name", "borrower": "name", "volunteer": "display_name",
-               "donor": "donor"}
+               "donor": "donor", "loan_referral": "first_name", "interest": "first_name"}
 
 
 def _name(ref: Ref, row: dict) -> str:
-    return row[NAME_COLUMN[ref.kind]]
+    """Their name, or (someone who only kept a reference at the kiosk) the reference."""
+    return row[NAME_COLUMN[ref.kind]] or row.get("reference") or ""
 
 
 # ---------------------------------------------------------------- what we hold
@@ -239,7 +273,22 @@ def _words(column: str, value, row: dict):
         "channel": {"email": "Email", "sms": "Text message", "phone": "Phone call",
                     "letter": "Letter"},
         "action": ACTIONS,
+        "referral_contact_kind": waiting_list.CONTACT_KINDS,
+        "referral_channel": waiting_list.CHANNELS, "referral_status": waiting_list.STATUSES,
+        "interest_contact_kind": interest.CONTACT_KINDS,
+        "interest_status": INTEREST_STATUSES, "interest_outcome": interest.OUTCOMES,
+        "interest_closed_reason": interest.CLOSE_REASONS,
     }
+    if column == "removed_reason":
+        return waiting_list.removal_words(value)
+    if column == "answers":
+        return _answers(value)
+    if column == "suggests":
+        try:
+            return ", ".join(str(interest.SCHEME_WORDS.get(v, v))
+                             for v in json.loads(value)) or "Neither"
+        except (ValueError, TypeError):
+            return value
     if column == "status" and "channel" in row:
         return {"sent": "Sent", "failed": "Could not be sent", "noted": "Noted"}.get(value,
                                                                                     value)
@@ -253,6 +302,23 @@ def _words(column: str, value, row: dict):
         except (ValueError, TypeError):
             return value
     return value
+
+
+def _answers(value) -> str:
+    """The kiosk's yes/no answers ({"sim.universal_credit": true}) in plain words."""
+    try:
+        answers = json.loads(value)
+    except (ValueError, TypeError):
+        return value
+    if not isinstance(answers, dict):
+        return value
+    words = {"sim": "SIM", "device": "laptop"}
+    return "; ".join(
+        f"{words.get(scheme, scheme)}: "
+        f"{'at least one of the reasons' if key == 'one_of' else key.replace('_', ' ')}: "
+        f"{'yes' if yes else 'no'}"
+        for scheme, key, yes in ((*k.split('.', 1), v) for k, v in answers.items()
+                                 if "." in k))
 
 
 def sections(db, ref: Ref) -> list[Section]:
@@ -436,6 +502,7 @@ def erase(db, actor: Actor, values, reason, confirmed: bool,
             if why_not:
                 raise InvalidInput({"r": why_not})
         for item in chosen:
+            _close_open(db, actor, item["ref"], now)
             outcome = personal_data.anonymise(db, item["ref"], now)
             record(db, actor, "subject.erase", item["subject"].table, item["ref"].id,
                    after={"record": item["ref"].kind, "reason": reason, **outcome.as_dict()},
@@ -443,3 +510,25 @@ def erase(db, actor: Actor, values, reason, confirmed: bool,
             done.append({"label": item["subject"].label,
                          "categories": sorted(outcome.categories)})
     return done
+
+
+def _close_open(db, actor: Actor, ref: Ref, now: datetime) -> None:
+    """Someone erased stops being followed up: a waiting loan referral comes off the waiting
+    list, and a registration of interest not yet dealt with is closed, both with the reason
+    "Erased on request" and their own audit entry. Inside the erasure's transaction."""
+    if ref.kind not in ("loan_referral", "interest"):
+        return
+    status = db.execute(f"select status from {ref.subject.table} where id = ?",
+                        [ref.id]).fetchone()
+    if ref.kind == "loan_referral" and status[0] == "waiting":
+        db["loan_referrals"].update(ref.id, {
+            "status": "removed", "removed_reason": ERASED_REASON, "closed_at": stamp(now)})
+        record(db, actor, "referral.remove", "loan_referrals", ref.id,
+               before={"status": "waiting"},
+               after={"status": "removed", "reason": ERASED_REASON}, now=now)
+    elif ref.kind == "interest" and status[0] == "new":
+        change = {"status": "closed", "closed_reason": ERASED_REASON,
+                  "closed_by": actor.id, "closed_at": stamp(now)}
+        db["interest_registrations"].update(ref.id, change)
+        record(db, actor, "interest.close", "interest_registrations", ref.id,
+               before={"status": "new"}, after=change, now=now)

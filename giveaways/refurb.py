@@ -16,7 +16,7 @@ import learners
 import lending
 from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, made_for_request, parse_id, write_transaction
-from giveaways import carbon, eligibility
+from giveaways import carbon, eligibility, interest
 from i18n import N_
 from validation import InvalidInput, clean_notes, clean_text, request_key
 
@@ -54,6 +54,9 @@ BAD_WEIGHT = "Please give the weight in kilograms, more than 0, for example 1.8.
 NO_BENEFIT = ("Please tick the means-tested benefit the resident gets. A device is sold at "
               "this price only to residents on one of them.")
 NO_LEARNER = "Please choose the learner who completed the course (scan or type their card)."
+# A kiosk registration of interest becomes a sale or a gift (interest.OUTCOMES' words).
+INTEREST_OUTCOMES = {"sold": "sale", "gifted": "gift"}
+FROM_INTEREST = "For a registration of interest, choose Sold or Gifted."
 _PRICE = re.compile(r"£?\s*([0-9]{1,7})(?:\.([0-9]{1,2}))?")
 _WEIGHT = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,3})?")
 
@@ -377,11 +380,15 @@ def _lend_on(db, actor, device, now) -> int:
 
 
 def allocate(db, actor: Actor, refurb_id, outcome, form: dict, request_id=None,
-             now: datetime | None = None) -> int:
+             interest_id=None, now: datetime | None = None) -> int:
     """Sell, gift, lend or recycle a device, once. A repeated `request_id` returns the
-    allocation already made, so a double tap allocates once."""
+    allocation already made, so a double tap allocates once. With `interest_id` (staff
+    selling or gifting it for a kiosk registration of interest) that registration is
+    marked done in the same transaction: both happen or neither."""
     now = now or utcnow()
     request_id = request_key(request_id)
+    if interest_id is not None and outcome not in INTEREST_OUTCOMES:
+        raise InvalidInput({"outcome": FROM_INTEREST})
     with write_transaction(db):
         if made := made_for_request(db, "refurb_allocations", request_id):
             return made
@@ -404,6 +411,9 @@ def allocate(db, actor: Actor, refurb_id, outcome, form: dict, request_id=None,
         record(db, actor, f"refurb.{outcome}", "refurb_allocations", allocation_id,
                after={k: v for k, v in row.items() if v is not None}, now=now)
         _move(db, actor, device, outcome, {}, now)
+        if interest_id is not None:
+            interest.mark_done(db, actor, interest_id, INTEREST_OUTCOMES[outcome],
+                               refurb_allocation_id=allocation_id, now=now)
     return allocation_id
 
 

@@ -25,6 +25,7 @@ import council_settings
 import learners
 from audit import Actor, record, stamp, utcnow
 from db import first, made_for_request, parse_id, write_transaction
+from giveaways import interest
 from giveaways.eligibility import assess, current_rule_set, get_rule_set, ticked_keys
 from help_desk import LOCAL_TZ
 from i18n import N_, _, ngettext
@@ -351,6 +352,12 @@ def _salt(db) -> bytes:
     return first(db["settings"].rows_where("key = ?", [SALT_KEY]))["value"].encode()
 
 
+def keyed_hash(db, text: str) -> str:
+    """A keyed hash of `text` with the council's own salt: the same text always gives the
+    same key, so a duplicate is found without keeping the text itself in a lookup."""
+    return hmac.new(_salt(db), text.encode(), hashlib.sha256).hexdigest()
+
+
 def household_key(db, house, postcode) -> tuple[str, str]:
     """(key, postcode district) for a household: a keyed hash of the house number or name
     and the full postcode, so the same household matches however it is typed, and the
@@ -483,9 +490,11 @@ def given_for_request(db, request_id) -> dict | None:
 
 def give_sim(db, actor: Actor, scanned, venue_id, ticks, learner_id=None, household=None,
              anonymous=False, override_reason=None, session_id=None, request_id=None,
-             now: datetime | None = None) -> dict:
+             interest_id=None, now: datetime | None = None) -> dict:
     """Give one SIM in stock here to one person, with their ticks against the current
-    rules. A repeated `request_id` (a double tap) returns the giveaway already made."""
+    rules. A repeated `request_id` (a double tap) returns the giveaway already made.
+    With `interest_id` (staff giving it for a kiosk registration of interest) that
+    registration is marked done in the same transaction: both happen or neither."""
     now = now or utcnow()
     request_id = request_key(request_id)
     with write_transaction(db):
@@ -511,6 +520,9 @@ def give_sim(db, actor: Actor, scanned, venue_id, ticks, learner_id=None, househ
         giveaway_id = _write(db, actor, sim, venue_id, rule_set, keys, verdict, recipient,
                              reason, session_id or _session_now(db, actor, venue_id),
                              request_id, now)
+        if interest_id is not None:
+            interest.mark_done(db, actor, interest_id, "sim", sim_giveaway_id=giveaway_id,
+                               now=now)
     return get_giveaway(db, giveaway_id)
 
 

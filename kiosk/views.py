@@ -209,4 +209,4 @@ def thank_you():
                            kind_label=returned.get("kind_label"))
 
 
-from kiosk import whats_on  # noqa: E402,F401  (routes register on bp)
+from kiosk import check, whats_on  # noqa: E402,F401  (routes register on bp)

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import lending
+import waiting_list
 from db import get_db
 from staff import bp, or_404
 from validation import InvalidInput
@@ -69,8 +70,11 @@ def add_device():
 def _show(device_id, errors=None, form=None, status=200):
     db = get_db()
     device = or_404(lending.get_device(get_db(), device_id))
+    suggestion = (waiting_list.suggest_for_device(db, device)
+                  if device["status"] == "available" else None)
     return render_template(
         "staff/devices/show.html", device=device, loan=lending.open_loan(db, device_id),
+        suggestion=suggestion,
         loans=lending.device_loans(db, device_id),
         history=lending.device_history(db, device_id),
         accessories=lending.ACCESSORIES, conditions=lending.CONDITIONS,

@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 import charts
@@ -122,6 +122,25 @@ def _by_venue(db, figure, f: dict) -> dict | None:
             "svg": charts.bar_chart(rows, title, figure.unit)}
 
 
+def _by_referrer(db, figure, f: dict) -> dict | None:
+    if not figure.key.startswith(("loan_referral", "waiting_")):
+        return None
+    rows = impact.by_referrer(db, figure.key, f["first"], f["last"], venue_id=f["venue_id"],
+                              partner_id=f["partner_id"])
+    return _breakdown(rows, f"{figure.label}, by referring organisation", figure.unit)
+
+
+def _month_table(db, f: dict, keys) -> dict:
+    """Figures month by month side by side; each cell links to that figure for that month."""
+    rows = impact.month_table(db, keys, f["first"], f["last"], venue_id=f["venue_id"],
+                              partner_id=f["partner_id"])
+    for row in rows:
+        query = dict(_query(f), first=row["first"].isoformat(), last=row["last"].isoformat())
+        row["links"] = {key: url_for("staff.impact_figure", key=key, **query)
+                        for key, _ in keys}
+    return {"columns": keys, "rows": rows}
+
+
 def _breakdown(rows: list[dict], title: str, unit: str = "count") -> dict:
     return {"title": title, "unit": unit, "rows": rows,
             "svg": charts.bar_chart(rows, title, unit)}
@@ -166,7 +185,10 @@ def _dashboard_page(db, f: dict):
         trends=[_trend(db, d, f) for d in key_figures], by_venue=by_venue,
         by_topic=_breakdown(topics, "Help given, by topic"),
         by_network=_breakdown(networks, "SIMs given, by network"),
-        reach=impact.reach(db, f["first"], f["last"], venue_id=f["venue_id"]))
+        reach=impact.reach(db, f["first"], f["last"], venue_id=f["venue_id"]),
+        loan_referral_months=_month_table(db, f, impact.LOAN_REFERRAL_MONTHS),
+        by_referrer=_by_referrer(db, impact.BY_KEY["loan_referrals_received"], f),
+        interest_months=_month_table(db, f, impact.INTEREST_MONTHS))
 
 
 @bp.get("/impact", endpoint="impact")
@@ -187,7 +209,8 @@ def impact_figure(key):
                          partner_id=f["partner_id"])
     return _filter_page("staff/impact/figure.html", f, figure=figure, drill=drill,
                         page=_rows_page(drill["rows"], request.args.get("page")),
-                        trend=_trend(db, figure, f), by_venue=_by_venue(db, figure, f))
+                        trend=_trend(db, figure, f), by_venue=_by_venue(db, figure, f),
+                        by_referrer=_by_referrer(db, figure, f))
 
 
 def _rows_page(rows: list, asked) -> dict:

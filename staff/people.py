@@ -11,6 +11,8 @@ from db import first, get_db, write_transaction
 from staff import bp
 from validation import InvalidInput, visible
 
+PEOPLE_ROLES = ("staff", "volunteer")  # partner sign-ins are added on the partner's own page
+
 
 def _page(form, errors, status=200, reasons=None):
     db = get_db()
@@ -19,9 +21,11 @@ def _page(form, errors, status=200, reasons=None):
     people = [dict(p, locked=bool(p["locked_until"] and p["locked_until"] > now),
                    second_factor=two_factor.enabled(p),
                    codes_left=two_factor.recovery_codes_left(p, box))
-              for p in db["users"].rows_where(order_by="role, username")]
+              for p in db.query("""select u.*, p.name as partner_name from users u
+                                   left join partners p on p.id = u.partner_id
+                                   order by u.role, u.username""")]
     return render_template("staff/people.html", people=people, form=form, errors=errors,
-                           roles=auth.ROLES, reasons=reasons or {},
+                           roles=PEOPLE_ROLES, reasons=reasons or {},
                            second_factor_required=two_factor.required(db)), status
 
 
@@ -34,8 +38,11 @@ def people():
 def add_person():
     form = {"username": " ".join(visible(request.form.get("username")).split()),
             "role": request.form.get("role", "")}
+    # A partner's sign-in is refused here like any unknown role (with every other problem
+    # at once): it is added on the partner's own page, tied to the organisation.
+    role = form["role"] if form["role"] in PEOPLE_ROLES else ""
     try:
-        auth.create_user(get_db(), form["username"], form["username"], form["role"],
+        auth.create_user(get_db(), form["username"], form["username"], role,
                          request.form.get("secret", ""), current_user.actor)
     except InvalidInput as e:
         return _page(form, e.errors, 422)

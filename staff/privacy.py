@@ -29,6 +29,7 @@ def _index(form: dict, errors: dict, status: int = 200):
         "staff/privacy/index.html", rules=rules, form=form, errors=errors, today=today,
         due=retention.due(db, today), line_words=retention.LINE_WORDS,
         lines=[line for line, _ in retention.LINES], sessions_words=retention.SESSIONS_WORDS,
+        interest_words=retention.INTEREST_WORDS,
         months_max=retention.MONTHS_MAX), status
 
 

@@ -9,7 +9,7 @@ import learners
 import lending
 import volunteers
 from db import get_db, parse_id
-from giveaways import carbon, eligibility, refurb
+from giveaways import carbon, eligibility, interest, refurb
 from staff import bp, or_404
 from staff.labels import first_label_form, labels_page, print_label_sheet
 from validation import InvalidInput
@@ -68,8 +68,12 @@ def new_donation():
 
 def _allocation_defaults(args) -> dict:
     form = {"outcome": args.get("outcome", ""), "price": refurb.DEFAULT_PRICE, "ticks": [],
-            "request_id": help_desk.new_request_id()}
+            "request_id": help_desk.new_request_id(), "interest_id": ""}
     form.update({k: args[k] for k in ("gift_reason", "learner_id", "course") if k in args})
+    registration = interest.get(get_db(), args["interest"]) if args.get("interest") else None
+    if registration:  # a sale or gift for a kiosk registration of interest
+        form.update(interest_id=str(registration["id"]),
+                    ticks=interest.required_ticks(get_db(), registration, "device"))
     return form
 
 
@@ -78,8 +82,10 @@ def _device_page(refurb_id, errors=None, form=None, status=200):
     device = or_404(refurb.get_device(db, refurb_id))
     form = form or _allocation_defaults(request.args)
     learner = learners.get_learner(db, form.get("learner_id")) if form.get("learner_id") else None
+    registration = interest.get(db, form["interest_id"]) if form.get("interest_id") else None
     return render_template(
         "staff/refurb/device.html", device=device, errors=errors or {}, form=form,
+        interest=registration,
         history=refurb.history(db, device["id"]), learner=learner,
         rule_set=eligibility.current_rule_set(db, "device"), r=refurb,
         allocated_learner=learners.get_learner(db, device["learner_id"])
@@ -88,6 +94,11 @@ def _device_page(refurb_id, errors=None, form=None, status=200):
 
 @bp.get("/refurb/<int:refurb_id>")
 def refurb_device(refurb_id):
+    if request.args.get("interest"):  # from a registration of interest: still open?
+        registration = or_404(interest.get(get_db(), request.args["interest"]))
+        if registration["status"] != "new":
+            flash("That registration of interest has already been dealt with.")
+            return redirect(url_for("staff.interest_show", interest_id=registration["id"]), 303)
     return _device_page(refurb_id)
 
 
@@ -141,12 +152,15 @@ def refurb_ready(refurb_id):
 
 @bp.post("/refurb/<int:refurb_id>/allocate")
 def refurb_allocate(refurb_id):
-    form = _typed("outcome", "request_id", *ALLOCATION_FIELDS)
+    form = _typed("outcome", "request_id", "interest_id", *ALLOCATION_FIELDS)
     form["ticks"] = request.form.getlist("ticks")
     outcome = form["outcome"]
+    done = "{tag} is " + refurb.STAGES.get(outcome, "allocated").lower() + "."
+    if form["interest_id"]:
+        done += " The registration of interest is done."
     return _step(refurb_id, form, lambda: refurb.allocate(
-        get_db(), current_user.actor, refurb_id, outcome, form, form["request_id"] or None),
-        "{tag} is " + refurb.STAGES.get(outcome, "allocated").lower() + ".")
+        get_db(), current_user.actor, refurb_id, outcome, form, form["request_id"] or None,
+        interest_id=form["interest_id"] or None), done)
 
 
 @bp.get("/refurb/reward/<int:learner_id>")

@@ -69,6 +69,33 @@ def volunteer2(db):
     return auth.create_user(db, "Bill", "Bill", "volunteer", "2345", SYSTEM)
 
 
+PARTNER_PASSWORD = "a partner's password"
+
+
+@pytest.fixture
+def partner_org(db):
+    """A partner organisation that refers people for device loans."""
+    return db["partners"].insert({"name": "Wigan Age Concern", "active": 1,
+                                  "created_at": "2026-11-01T09:00:00+00:00"}).last_pk
+
+
+@pytest.fixture
+def partner_user(db, partner_org):
+    return auth.create_user(db, "pat", "Pat Partner", "partner", PARTNER_PASSWORD, SYSTEM,
+                            partner_id=partner_org)
+
+
+def sign_in_partner(client, username="pat", password=PARTNER_PASSWORD):
+    return client.post("/signin/partner", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def partner_client(app, partner_user):
+    client = app.test_client()
+    assert sign_in_partner(client).status_code == 302
+    return client
+
+
 def sign_in_staff(client, username="sam", password=STAFF_PASSWORD):
     return client.post("/signin/staff", data={"username": username, "password": password})
 

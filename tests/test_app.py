@@ -51,7 +51,8 @@ def test_migrate_and_seed_demo_commands(tmp_path):
     database = dbmod.connect(tmp_path / "cli.db")
     people = database["users"].count
     tickets = database["tickets"].count
-    assert people == 4 and database["venues"].count == 4 and tickets > 20
+    assert people == 5 and database["venues"].count == 4 and tickets > 20  # 1 partner sign-in
+    assert database["loan_referrals"].count_where("status = 'waiting'") == 4
     # Issue 4's world: sessions planned and held, hours given, learners making progress.
     assert database["sessions"].count > 20
     assert database["volunteer_shifts"].count_where("signed_out_at is not null") > 10

@@ -95,7 +95,7 @@ def test_restore_refuses_a_bad_file_and_leaves_the_live_database_alone(
     if make_bad == "damaged":
         data = bytearray((tmp_path / "good.db").read_bytes())
         page = 4096
-        for offset in range(2 * page, len(data) - page, 3 * page):  # scribble on pages
+        for offset in range(2 * page, len(data) - page, page):  # scribble on every page
             data[offset + 100:offset + 600] = b"\xde\xad\xbe\xef" * 125
         bad.write_bytes(bytes(data))
     elif make_bad == "inconsistent":  # an index that disagrees with its table

@@ -12,6 +12,7 @@ import help_desk
 import lending
 from audit import Actor
 from tests.bad_input import impact as impact_cases
+from tests.bad_input import kiosk_check as kiosk_check_cases
 from tests.bad_input import learners as learner_cases
 from tests.bad_input import privacy as privacy_cases
 from tests.bad_input import refurb as refurb_cases
@@ -455,7 +456,7 @@ CASES = [
 
 
 AREAS = (tea_party_cases, volunteer_cases, learner_cases, sim_cases, refurb_cases,
-         impact_cases, privacy_cases)
+         impact_cases, privacy_cases, kiosk_check_cases)
 CASES += [case for area in AREAS for case in area.CASES]
 
 

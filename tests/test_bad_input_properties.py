@@ -47,10 +47,11 @@ from hypothesis import strategies as st
 import auth
 import lending
 import two_factor
+import waiting_list
 from audit import Actor
 from tests.bad_input import forms as catalogue
 from tests.bad_input import strategies as shapes
-from tests.conftest import STAFF_PASSWORD, SYSTEM
+from tests.conftest import PARTNER_PASSWORD, STAFF_PASSWORD, SYSTEM, sign_in_partner
 from tests.test_bad_input import AREAS, CASES, fill
 from tests.test_bad_input import world as world  # noqa: PLC0414  (a fixture, used by `lab`)
 
@@ -95,13 +96,17 @@ NOT_AUDITED = {"user_sessions": "signing in and out"}
 DISCOVERED = []  # the catalogue, kept for the module's second test
 PAGES_AFTER_A_WRITE = {"staff": "/staff/", "volunteer": "/volunteer/", "kiosk": "/kiosk/",
                        "anon": "/", "staff_2fa": "/staff/", "staff_pending": "/signin/staff/code",
-                       "staff_enrolling": "/signin/staff/set-up"}
-# Roles beyond the four, for the second factor (see `second_factor_clients`): they open only
-# these pages. Their names sort after "kiosk", so a form every role sees (signing out) is
-# still fuzzed as before (best_role).
+                       "staff_enrolling": "/signin/staff/set-up", "partner": "/partner/"}
+# Roles beyond the four, for the second factor (see `second_factor_clients`) and a partner
+# organisation's sign-in (`partner_client`): they open only these pages. A form every
+# signed-in role sees (signing out) is fuzzed as the first in alphabetical order (best_role):
+# the partner, since partners came.
 PAGES_OF_EXTRA_ROLES = {"staff_2fa": ["/staff/security"],
                         "staff_pending": ["/signin/staff/code", "/signin/staff/recovery"],
-                        "staff_enrolling": ["/signin/staff/set-up"]}
+                        "staff_enrolling": ["/signin/staff/set-up"],
+                        # a partner organisation's sign-in (see `partner_client`): its area
+                        "partner": ["/partner/", "/partner/referrals/new",
+                                    "/partner/referrals/{partner_referral}"]}
 
 
 @dataclass(frozen=True)
@@ -358,6 +363,20 @@ def second_factor_clients(app, db) -> dict:
             "staff_enrolling": client_maker(app, cookie_jar(app, enrolling))}
 
 
+def partner_client(app, db, world) -> dict:
+    """Pat, signed in for the world's partner organisation, which has one waiting referral
+    (its page has the form to withdraw it; the staff partner page a sign-in to switch off)."""
+    auth.create_user(db, "pat", "Pat Partner", "partner", PARTNER_PASSWORD, SYSTEM,
+                     partner_id=world["partner"])
+    client = app.test_client()
+    assert sign_in_partner(client).status_code == 302
+    world["partner_referral"] = waiting_list.submit(db, SYSTEM, {
+        "referrer_name": "Pat", "first_name": "Doris", "contact_kind": "mobile",
+        "contact": "07700900123", "reason": "Video calls"}, channel="partner",
+        partner_id=world["partner"])
+    return {"partner": client_maker(app, cookie_jar(app, client))}
+
+
 @pytest.fixture
 def lab(app, db, world, staff_client, volunteer_client, kiosk_client, tmp_path, monkeypatch):
     """The world, signed in as each role, discovered, and frozen as a template database."""
@@ -369,7 +388,7 @@ def lab(app, db, world, staff_client, volunteer_client, kiosk_client, tmp_path, 
     monkeypatch.setattr(two_factor, "recovery_hasher", PasswordHasher(
         time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(auth, "PENDING_SECONDS", 24 * 60 * 60)
-    extra_clients = second_factor_clients(app, db)
+    extra_clients = second_factor_clients(app, db) | partner_client(app, db, world)
     db.execute("update user_sessions set last_seen_at = ?", [FAR_FUTURE])
     clients = {"anon": client_maker(app, []),
                "kiosk": client_maker(app, cookie_jar(app, kiosk_client)),
@@ -384,8 +403,10 @@ def lab(app, db, world, staff_client, volunteer_client, kiosk_client, tmp_path, 
     if not DISCOVERED:  # the world is the same in every test here: read its pages once
         cases = [(c.who, c.method, c.url, c.data) for c in CASES]
         listed = [form for area in AREAS for form in area.FORMS]
-        extra = dict(PAGES_OF_EXTRA_ROLES, staff=[
-            url.format(**world) for area in AREAS for url in getattr(area, "PAGES", ())])
+        extra = {role: [url.format(**world) for url in urls]
+                 for role, urls in PAGES_OF_EXTRA_ROLES.items()}
+        extra["staff"] = [url.format(**world) for area in AREAS
+                          for url in getattr(area, "PAGES", ())]
         DISCOVERED.extend(catalogue.discover(app, db, world, clients, extra)
                           + catalogue.from_cases(app, cases, listed, world))
     found = DISCOVERED

@@ -2,6 +2,7 @@
 hand-made world, filters, snapshot figures and the words for a change."""
 
 import itertools
+import statistics
 from datetime import date, timedelta
 
 import pytest
@@ -139,6 +140,36 @@ class World:
             "ticket_id": ticket}).last_pk
 
 
+    def loan_referral(self, venue, received: date, partner=None, served: date | None = None,
+                      removed: date | None = None, name="Dot", loan=None) -> int:
+        """A device-loan referral, as the waiting list writes it (straight into the table).
+        A served one names a loan (`loan`), so the loan figures are not changed here."""
+        n = next(self.n)
+        status = "served" if served else "removed" if removed else "waiting"
+        closed = served or removed
+        return self.db["loan_referrals"].insert({
+            "reference": f"R{n:05d}", "partner_id": partner, "referrer_name": "Jo Worker",
+            "channel": "partner" if partner else "phone", "first_name": name,
+            "contact_kind": "mobile", "contact": f"07700900{n:03d}", "reason": "No device",
+            "venue_id": venue, "status": status, "loan_id": loan,
+            "removed_reason": "moved_away" if removed else None,
+            "created_at": self.stamp(received, "10:00"),
+            "closed_at": self.stamp(closed, "15:00") if closed else None}).last_pk
+
+    def interest(self, venue, day: date, outcome=None, closed=False, referral=None) -> int:
+        """A registration of interest from the kiosk, and what staff made of it."""
+        n = next(self.n)
+        return self.db["interest_registrations"].insert({
+            "reference": f"K{n:02d}-AAA", "venue_id": venue, "answers": "{}",
+            "suggests": '["sim"]', "first_name": "Eve", "contact_kind": "mobile",
+            "contact": f"07700911{n:03d}",
+            "status": "done" if outcome else "closed" if closed else "new", "outcome": outcome,
+            "referral_id": referral, "closed_reason": "did_not_return" if closed else None,
+            "created_at": self.stamp(day, "11:00"),
+            "closed_at": self.stamp(day + timedelta(days=3)) if outcome or closed else None,
+        }).last_pk
+
+
 def value(db, key, period=THIS_YEAR, **kw):
     return impact.figure_value(db, key, *period, today=kw.pop("today", TODAY), **kw)
 
@@ -196,6 +227,7 @@ def test_figures_follow_the_contract():
         assert f.columns and all(len(c) == 2 for c in f.columns)
         assert (f.sums is None) == (f.unit == "count")
         assert f.sums is None or f.sums in dict(f.columns)
+        assert f.measure in impact.MEASURES and (f.measure == "total" or f.sums)
 
 
 # ---------------------------------------------------------------- the seeds' figures
@@ -279,7 +311,7 @@ def world(db):
     w.shift(s2, asha, date(2026, 6, 10), "10:00", "11:00")
     w.shift(s2, bill, date(2026, 6, 10), "10:00", None)  # still open: not counted
 
-    w.loan(w.a, date(2026, 5, 1), back=date(2026, 5, 20))
+    w.first_loan = w.loan(w.a, date(2026, 5, 1), back=date(2026, 5, 20))
     w.loan(w.b, date(2026, 10, 1))  # out, due 29 Oct: overdue
     w.loan(w.a, date(2026, 11, 1), days=30, partner=w.p)
     w.loan(w.a, date(2026, 2, 1), back=date(2026, 4, 10), partner=w.q)
@@ -298,6 +330,22 @@ def world(db):
     w.referral(w.ann, date(2026, 5, 10), "taken_up", ticket=w.ann_ticket)
     w.referral(w.bob, date(2026, 7, 1), partner=w.p)
     w.referral(w.cat, date(2025, 12, 1), "taken_up")
+
+    # Device-loan referrals: served after 20 days; taken off; two waiting on 14 November
+    # (44 days and 4 days); one from last year served this year after 73 days.
+    w.r_served = w.loan_referral(w.a, date(2026, 4, 11), w.p, served=date(2026, 5, 1),
+                                 loan=w.first_loan)
+    w.loan_referral(w.b, date(2026, 6, 1), removed=date(2026, 6, 10))
+    w.loan_referral(w.a, date(2026, 10, 1), w.p)
+    w.loan_referral(w.b, date(2026, 11, 10))
+    w.loan_referral(w.a, date(2026, 2, 1), served=date(2026, 4, 15), loan=w.first_loan)
+
+    w.interest(w.a, date(2026, 6, 1), "sim")
+    w.interest(w.a, date(2026, 4, 5), "referral", referral=w.r_served)
+    w.interest(w.b, date(2026, 8, 1), "sale")
+    w.interest(w.b, date(2026, 9, 1), closed=True)
+    w.interest(w.a, date(2026, 10, 1))
+    w.interest(w.a, date(2025, 10, 1), "gift")
     return w
 
 
@@ -308,6 +356,12 @@ EXPECTED = {
     "devices_sold": 2, "devices_gifted": 1, "devices_lent_refurb": 1, "devices_recycled": 1,
     "money_taken": 100.0, "carbon_saved": 611.0, "landfill_diverted": 11.5,
     "referrals_made": 2, "referrals_taken_up": 1, "reached_foundation": 1, "reached_life": 1,
+    "loan_referrals_received": 4, "loan_referrals_served": 2, "loan_referrals_removed": 1,
+    "loan_referrals_waiting": 2, "loan_referral_wait_median": 46.5,
+    "loan_referral_wait_longest": 73, "waiting_under_2_weeks": 1, "waiting_2_to_4_weeks": 0,
+    "waiting_1_to_3_months": 1, "waiting_over_3_months": 0,
+    "interest_registered": 5, "interest_sim": 1, "interest_sale": 1, "interest_gift": 0,
+    "interest_referral": 1, "interest_loan": 1, "interest_closed": 1,
 }
 
 
@@ -323,6 +377,10 @@ def test_every_drill_down_adds_up_to_its_figure(db, world):
         assert all(list(r) == [k for k, _ in figure.columns] for r in shown["rows"])
         if figure.sums is None:
             assert len(shown["rows"]) == shown["value"], figure.key
+        elif figure.measure == "median":
+            assert statistics.median(r[figure.sums] for r in shown["rows"]) == shown["value"]
+        elif figure.measure == "longest":
+            assert max(r[figure.sums] for r in shown["rows"]) == shown["value"]
         else:
             total = sum(r[figure.sums] or 0 for r in shown["rows"])
             assert total == pytest.approx(shown["value"]), figure.key
@@ -436,8 +494,13 @@ def test_venue_filter(db, world):
     assert (a["carbon_saved"], b["carbon_saved"]) == (544.0, 67.0)
     assert (a["referrals_made"], b["referrals_made"]) == (1, 1)
     assert (a["reached_foundation"], b["reached_foundation"]) == (0, 1)
+    assert (a["loan_referrals_received"], b["loan_referrals_received"]) == (2, 2)
+    assert (a["loan_referral_wait_median"], b["loan_referral_wait_median"]) == (46.5, None)
+    assert (a["interest_registered"], b["interest_registered"]) == (3, 2)
     for key in EXPECTED:
         figure = impact.BY_KEY[key]
+        if figure.measure != "total":
+            continue  # a median is not the sum of its parts
         if figure.sums is None:
             assert a[key] + b[key] == EXPECTED[key], key
         else:
@@ -502,7 +565,9 @@ def test_breakdowns(db, world):
 
 def test_an_empty_database_shows_zeros_and_no_change(db):
     shown = impact.dashboard(db, *THIS_YEAR, today=TODAY)
-    assert all(f["value"] == 0 and f["change"] == "no change" for f in shown)
+    totals = [f for f in shown if impact.BY_KEY[f["key"]].measure == "total"]
+    assert all(f["value"] == 0 and f["change"] == "no change" for f in totals)
+    assert {(f["value"], f["change"]) for f in shown if f not in totals} == {(None, "–")}
     assert impact.reach(db, *THIS_YEAR) == [] and impact.by_topic(db, *THIS_YEAR) == []
 
 

@@ -3,6 +3,7 @@ its months add up to it, its venues add up to it, and it agrees with the module 
 the rule."""
 
 import shutil
+import statistics
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -55,6 +56,14 @@ worlds = st.fixed_dictionaries({
     "referrals": st.lists(st.tuples(st.integers(0, 4), days,
                                     st.sampled_from(["made", "taken_up", "not_taken_up"]),
                                     st.one_of(st.none(), st.integers(0, 1))), max_size=5),
+    "loan_referrals": st.lists(st.tuples(st.one_of(st.none(), venue_ix), days,
+                                         st.sampled_from(["waiting", "served", "removed"]),
+                                         st.integers(0, 150),
+                                         st.one_of(st.none(), st.integers(0, 1))),
+                               max_size=6),
+    "interest": st.lists(st.tuples(venue_ix, days,
+                                   st.sampled_from([None, "sim", "sale", "gift", "referral",
+                                                    "closed"])), max_size=5),
 })
 periods = st.tuples(days, st.integers(0, 400)).map(
     lambda p: (p[0], p[0] + timedelta(days=p[1])))
@@ -108,6 +117,19 @@ def build(db, spec) -> World:
         ticket = ticket_ids[learner] if learner < len(ticket_ids) else None
         w.referral(w.people[learner], day, status,
                    w.partner_ids[partner] if partner is not None else None, ticket)
+    any_loan = w.loan(w.venues[0], START, 7, START) if spec["loan_referrals"] else None
+    made = []
+    for venue, day, status, after, partner in spec["loan_referrals"]:
+        closed = day + timedelta(days=after)
+        made.append(w.loan_referral(
+            w.venues[venue] if venue is not None else None, day,
+            w.partner_ids[partner] if partner is not None else None,
+            served=closed if status == "served" else None,
+            removed=closed if status == "removed" else None, loan=any_loan))
+    for i, (venue, day, outcome) in enumerate(spec["interest"]):
+        referral = made[i % len(made)] if outcome == "referral" and made else None
+        w.interest(w.venues[venue], day, None if outcome == "closed" else outcome,
+                   closed=outcome == "closed", referral=referral)
     return w
 
 
@@ -140,6 +162,9 @@ def check_world(db, w, period, chosen):
         shown = impact.drill(db, key, first, last, venue, partner, today=TODAY)
         values[key] = v
         assert shown["value"] == v, key
+        if v is None and figure.measure != "total" and impact.applies(figure, venue, partner):
+            assert shown["rows"] == [], key  # no median of nothing
+            continue
         if v is None:
             assert not impact.applies(figure, venue, partner)
             assert shown["rows"] == [] and impact.monthly(db, key, first, last, venue,
@@ -148,12 +173,18 @@ def check_world(db, w, period, chosen):
         rows = shown["rows"]
         if figure.sums is None:
             assert len(rows) == v, key
+        elif figure.measure == "median":
+            assert close(statistics.median(r[figure.sums] for r in rows), v), key
+        elif figure.measure == "longest":
+            assert max(r[figure.sums] for r in rows) == v, key
         else:
             assert close(sum(r[figure.sums] or 0 for r in rows), v), key
         months = impact.monthly(db, key, first, last, venue, partner, today=TODAY)
         assert [m["month"] for m in months] == sorted({
             (first + timedelta(days=i)).strftime("%Y-%m")
             for i in range((last - first).days + 1)})
+        if figure.measure != "total":
+            continue  # medians and longest waits do not add up across months or venues
         if not figure.snapshot:
             assert close(sum(m["value"] for m in months), v), key
         if venue is None:
@@ -178,6 +209,14 @@ def check_world(db, w, period, chosen):
         assert values["sessions_held"] == sum(
             1 for s in tea_parties.sessions_between(db, first, min(last, TODAY), venue)
             if not s["cancelled_at"])
+    if values["loan_referrals_waiting"] is not None:
+        assert values["loan_referrals_waiting"] == sum(
+            values[key] for key, *_ in impact.WAIT_BANDS)  # every wait is in one band
+    if values["interest_registered"] is not None:
+        assert values["interest_loan"] <= values["interest_referral"]
+        assert sum(values[k] for k in ("interest_sim", "interest_sale", "interest_gift",
+                                       "interest_referral", "interest_closed")) <= values[
+            "interest_registered"]
     if partner is None and venue is None:
         report = refurb.refurb_report(db, first, last)
         assert [values[k] for k in ("devices_sold", "devices_gifted", "devices_lent_refurb",

@@ -14,7 +14,8 @@ TABLES = {"venues", "users", "user_sessions", "kiosks", "topics", "tickets", "ti
           "volunteer_shifts", "volunteer_profiles", "volunteer_venues", "volunteer_training",
           "skill_tasks", "learners", "skill_records", "referrals", "eligibility_rule_sets",
           "sim_batches", "sims", "sim_giveaways", "donations", "refurb_devices",
-          "refurb_allocations", "carbon_factor_sets", "carbon_factors"}
+          "refurb_allocations", "carbon_factor_sets", "carbon_factors", "referral_flags",
+          "loan_referrals", "loan_referral_flags", "interest_registrations"}
 ALL_MIGRATIONS = [m.name for m in migrations.doorstep.pending(sqlite_utils.Database(memory=True))]
 
 

@@ -15,7 +15,7 @@ import learners
 import lending
 import personal_data
 import retention
-from audit import Actor, stamp
+from audit import Actor, record, stamp
 from giveaways import eligibility, refurb, sims
 from tests.test_sims import ELIGIBLE, HOUSE, add_stock
 from tests.test_volunteers import add_session, at
@@ -157,6 +157,44 @@ def world(db, venue, staff, volunteer):
          "last_seen_at": stamp(when(LAST_MONTH))},
         {"token_hash": "fresh", "user_id": volunteer, "created_at": stamp(when(TODAY, "09:00")),
          "last_seen_at": stamp(when(TODAY, "09:00"))}])
+
+    def referral(name, received, status="waiting", closed=None, removed_reason=None):
+        n = db["loan_referrals"].count + 1
+        row_id = db["loan_referrals"].insert({
+            "reference": f"R{n:05d}", "referrer_name": "Jo Worker",
+            "referrer_contact": "jo@example.org", "channel": "phone", "first_name": name,
+            "contact_kind": "mobile", "contact": f"0770090{n:04d}", "postcode_district": "WN5",
+            "reason": f"{name} has no device", "person_key": "k" * 64, "status": status,
+            "loan_id": old["id"] if status == "served" else None,
+            "removed_reason": removed_reason, "created_at": stamp(when(received)),
+            "closed_at": stamp(when(closed)) if closed else None}).last_pk
+        record(db, STAFF, "referral.submit", "loan_referrals", row_id,
+               after={"status": "waiting", "channel": "phone", "note": f"{name} called"})
+        return row_id
+
+    ids["old_served_referral"] = referral("Orla", LONG_AGO, "served",
+                                          LONG_AGO + timedelta(days=30))
+    ids["old_removed_referral"] = referral("Oona", LONG_AGO, "removed",
+                                           LONG_AGO + timedelta(days=10),
+                                           "other: moved to Bolton with Fred")
+    ids["old_waiting_referral"] = referral("Wendy", LONG_AGO)  # still waiting: kept
+    ids["recent_referral"] = referral("Rhea", LONG_AGO, "served", LAST_MONTH)
+
+    def interest(name, made, status="new", closed=None):
+        n = db["interest_registrations"].count + 1
+        return db["interest_registrations"].insert({
+            "reference": f"K{n:02d}-XYZ", "venue_id": venue, "answers": "{}",
+            "suggests": "[]", "first_name": name, "contact_kind": "mobile",
+            "contact": f"0770091{n:04d}", "status": status,
+            "outcome": "sim" if status == "done" else None,
+            "closed_reason": "no_contact" if status == "closed" else None,
+            "created_at": stamp(when(made)),
+            "closed_at": stamp(when(closed)) if closed else None}).last_pk
+
+    ids["old_interest"] = interest("Opal", LONG_AGO, "done", LONG_AGO + timedelta(days=2))
+    ids["abandoned_interest"] = interest("Abby", TODAY - timedelta(days=200))
+    ids["fresh_interest"] = interest("Fern", LAST_MONTH)
+    ids["recent_interest"] = interest("Rose", LONG_AGO, "closed", LAST_MONTH)
     return ids
 
 
@@ -165,7 +203,8 @@ def test_each_rule_removes_who_it_was_and_keeps_what_reports_count(db, world):
 
     assert done == {"learners": 1, "borrowers": 1, "loans": 2, "loan_reminders": 0,
                     "tickets": 2, "volunteers": 1, "donors": 1, "sim_giveaways": 1,
-                    "sessions": 1}
+                    "sessions": 1, "loan_referrals": 2, "interest": 1,
+                    "interest_abandoned": 1}
     olive = learners.get_learner(db, world["old_learner"])
     assert (olive["first_name"], olive["contact"], olive["notes"], olive["birth_band"]) == (
         personal_data.ANONYMISED, None, None, None)
@@ -202,6 +241,45 @@ def test_each_rule_removes_who_it_was_and_keeps_what_reports_count(db, world):
     assert gus["active"] == 0 and gus["display_name"].startswith("Former volunteer")
     assert db["users"].get(world["busy_volunteer"])["display_name"] == "Bea"
     assert [s["token_hash"] for s in db["user_sessions"].rows] == ["fresh"]
+
+
+def test_closed_loan_referrals_and_registrations_lose_who_it_was(db, world):
+    retention.run(db, TODAY, now=when(TODAY, "12:00"))
+    referrals = {r["id"]: r for r in db["loan_referrals"].rows}
+    orla = referrals[world["old_served_referral"]]
+    assert (orla["first_name"], orla["contact"], orla["postcode_district"], orla["reason"],
+            orla["referrer_name"], orla["referrer_contact"], orla["person_key"]) == (
+        personal_data.ANONYMISED, None, None, "(removed)", personal_data.ANONYMISED, None,
+        None)
+    assert (orla["status"], orla["contact_kind"], orla["reference"]) == (
+        "served", "mobile", "R00001")
+    assert orla["anonymised_at"] == stamp(when(TODAY, "12:00"))
+    oona = referrals[world["old_removed_referral"]]
+    assert oona["removed_reason"] == "other: (removed)" and oona["anonymised_at"]
+    for kept in ("old_waiting_referral", "recent_referral"):
+        row = referrals[world[kept]]
+        assert row["anonymised_at"] is None and row["contact"] and row["reason"], kept
+    assert referrals[world["old_waiting_referral"]]["status"] == "waiting"
+
+    registrations = {r["id"]: r for r in db["interest_registrations"].rows}
+    opal = registrations[world["old_interest"]]
+    assert (opal["first_name"], opal["contact"], opal["status"], opal["outcome"]) == (
+        None, None, "done", "sim")
+    abby = registrations[world["abandoned_interest"]]
+    assert (abby["first_name"], abby["contact"], abby["status"], abby["closed_reason"]) == (
+        None, None, "closed", "did_not_return")
+    assert abby["closed_at"] == abby["anonymised_at"] == stamp(when(TODAY, "12:00"))
+    closing = json.loads(db.execute(
+        "select after from audit_log where action = 'interest.close' and row_id = ?",
+        [str(world["abandoned_interest"])]).fetchone()[0])
+    assert closing["closed_reason"] == "did_not_return"
+    for kept in ("fresh_interest", "recent_interest"):
+        row = registrations[world[kept]]
+        assert row["anonymised_at"] is None and row["first_name"], kept
+    assert registrations[world["fresh_interest"]]["status"] == "new"
+    notes = [json.loads(r[0])["note"] for r in db.execute(
+        "select after from audit_log where action = 'referral.submit' order by row_id")]
+    assert notes == ["(removed) called", "(removed) called", "Wendy called", "Rhea called"]
 
 
 def test_the_audit_log_forgets_what_anonymised_rows_said(db, world):
@@ -252,28 +330,33 @@ def test_someone_back_since_the_list_was_made_is_left_alone(db, world):
 
 def test_the_periods_have_defaults_and_are_saved_as_audited_council_settings(db, staff):
     assert retention.periods(db) == {"learners": 36, "borrowers": 24, "tickets": 3,
-                                     "volunteers": 24, "donors": 24, "sim_households": 24}
+                                     "volunteers": 24, "donors": 24, "sim_households": 24,
+                                     "loan_referrals": 24, "interest": 24}
     form = {"learners": "48", "borrowers": "24", "tickets": " 6 ", "volunteers": "12",
-            "donors": "12", "sim_households": "30"}
+            "donors": "12", "sim_households": "30", "loan_referrals": "24", "interest": "18"}
     retention.set_periods(db, Actor(staff, "Sam"), form)
     assert retention.periods(db) == {"learners": 48, "borrowers": 24, "tickets": 6,
-                                     "volunteers": 12, "donors": 12, "sim_households": 30}
+                                     "volunteers": 12, "donors": 12, "sim_households": 30,
+                                     "loan_referrals": 24, "interest": 18}
     changes = [(r["row_id"], json.loads(r["after"])["value"]) for r in
                db["audit_log"].rows_where("action = 'setting.update'", order_by="id")]
     assert changes == [("retention_learners_months", 48), ("retention_tickets_months", 6),
                        ("retention_volunteers_months", 12), ("retention_donors_months", 12),
-                       ("retention_sim_households_months", 30)]
+                       ("retention_sim_households_months", 30),
+                       ("retention_interest_months", 18)]
 
 
 def test_bad_periods_are_all_refused_and_nothing_is_saved(db, staff):
     form = {"learners": "abc", "borrowers": "0", "tickets": "9" * 10_000,
-            "volunteers": "-1", "donors": "121", "sim_households": "3"}
+            "volunteers": "-1", "donors": "121", "sim_households": "3",
+            "loan_referrals": "", "interest": "1.5"}
     with pytest.raises(InvalidInput) as e:
         retention.set_periods(db, Actor(staff, "Sam"), form)
     assert e.value.errors == {
         "learners": retention.bad_months(1), "borrowers": retention.bad_months(1),
         "tickets": retention.bad_months(1), "volunteers": retention.bad_months(1),
-        "donors": retention.bad_months(1),
+        "donors": retention.bad_months(1), "loan_referrals": retention.bad_months(1),
+        "interest": retention.bad_months(1),
         "sim_households": "Please give at least 6 months: the council's SIM rules look back "
                           "6 months for a repeat."}
     assert db["settings"].count_where("key like 'retention_%'") == 0

@@ -309,8 +309,9 @@ def test_a_slow_kiosk_form_still_goes_through(tmp_path, monkeypatch):
 def test_volunteer_idle_minutes_come_from_one_plain_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("DOORSTEP_VOLUNTEER_IDLE_MINUTES", "480")
     app = make_app(tmp_path)
-    assert app.config["SESSION_IDLE_MINUTES"] == {"staff": 30, "volunteer": 480}
-    assert app_module.DEFAULTS["SESSION_IDLE_MINUTES"] == {"staff": 30, "volunteer": 240}
+    assert app.config["SESSION_IDLE_MINUTES"] == {"staff": 30, "volunteer": 480, "partner": 30}
+    assert app_module.DEFAULTS["SESSION_IDLE_MINUTES"] == {"staff": 30, "volunteer": 240,
+                                                          "partner": 30}
     db = dbmod.connect(app.config["DATABASE"])
     venue = db["venues"].insert({"name": "Wigan Library"}).last_pk
     user = auth.create_user(db, "Asha", "Asha", "volunteer", "1234", SYSTEM)

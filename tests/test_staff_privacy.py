@@ -12,9 +12,17 @@ from markupsafe import escape
 import learners
 import lending
 import personal_data
+import retention
 import subject_access
 from audit import Actor
-from tests.test_subject_access import MARY_SECRETS, everything, resident
+from tests.test_subject_access import (
+    MARY_PHONE,
+    MARY_SECRETS,
+    add_interest,
+    add_loan_referral,
+    everything,
+    resident,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -51,7 +59,7 @@ def test_the_page_shows_each_period_what_it_removes_and_what_is_due(staff_client
 
 def test_saving_the_periods(staff_client, db):
     form = {"learners": "48", "borrowers": "24", "tickets": "6", "volunteers": "24",
-            "donors": "24", "sim_households": "24"}
+            "donors": "24", "sim_households": "24", "loan_referrals": "24", "interest": "24"}
     response = staff_client.post("/staff/privacy/periods", data=form, follow_redirects=True)
     assert "Saved the retention periods." in text(response)
     assert 'value="48"' in text(response)
@@ -159,3 +167,33 @@ def test_erase_is_refused_on_screen_while_a_device_is_out(staff_client, db, worl
     assert response.status_code == 422
     assert 'id="r-error">TAB-0002 is still on loan to them' in text(response)
     assert "Mary" in everything(db)
+
+
+def test_referral_and_interest_rules_are_on_the_page(staff_client, db, venue):
+    add_interest(db, venue, "Abby", "07700900111")
+    db["interest_registrations"].update(1, {"created_at": "2020-01-01T10:00:00+00:00"})
+    page = text(staff_client.get("/staff/privacy"))
+    assert 'data-rule="loan_referrals"' in page and 'data-rule="interest"' in page
+    assert 'name="loan_referrals" type="number" min="1" max="120" class="short" value="24"' \
+        in page
+    assert escape(retention.INTEREST_WORDS) in page
+    assert re.search(r'data-line="interest_abandoned"><td>Registrations of interest nobody '
+                     r'came back for: closed and anonymised</td><td class="num">1<', page)
+
+
+def test_a_waiting_referral_is_found_and_erased_from_the_screens(staff_client, db, venue,
+                                                                 partner_org):
+    referral = add_loan_referral(db, "Mary", MARY_PHONE, partner=partner_org, venue=venue)
+    page = text(staff_client.get("/staff/privacy/find?q=R00001"))
+    assert "Loan referral: Mary" in page and f'value="loan_referral:{referral}"' in page
+    ref = f"loan_referral:{referral}"
+    page = text(staff_client.get("/staff/privacy/person", query_string={"r": ref}))
+    assert "Loan referral: Mary" in page and "why they were referred" in page
+    copy = text(staff_client.get("/staff/privacy/person.html", query_string={"r": ref}))
+    assert "Your referral for a device loan" in copy and MARY_PHONE in copy
+    response = staff_client.post("/staff/privacy/person/erase", data={
+        "r": ref, "reason": "asked", "confirm": "yes"}, follow_redirects=True)
+    assert "Erased the loan referral record." in text(response)
+    row = db["loan_referrals"].get(referral)
+    assert (row["status"], row["removed_reason"], row["contact"]) == (
+        "removed", subject_access.ERASED_REASON, None)

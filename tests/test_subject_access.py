@@ -436,3 +436,148 @@ def test_a_business_donor_is_not_a_person_to_find(db, staff):
         "donor": "Janes Garage Ltd", "donor_kind": "business", "received_on": "2026-01-02",
         "count_laptop": "1"})
     assert subject_access.find(db, "janes") == []
+
+
+# ---------------------------------------------------------------- loan referrals and interest
+
+
+def add_loan_referral(db, first_name, contact, status="waiting", partner=None, venue=None,
+                      loan=None, flags=()) -> int:
+    """A loan referral as the waiting list writes it, straight into the tables, with the
+    audit entry it makes (ids, status and channel; never the name)."""
+    n = db["loan_referrals"].count + 1
+    row_id = db["loan_referrals"].insert({
+        "reference": f"R{n:05d}", "partner_id": partner, "referrer_name": "Jo Support",
+        "referrer_contact": "jo@agency.example", "channel": "partner" if partner else "phone",
+        "first_name": first_name, "contact_kind": "mobile", "contact": contact,
+        "postcode_district": "WN5", "reason": f"{first_name} lives alone, no internet",
+        "venue_id": venue, "kind": "tablet", "person_key": "a" * 64, "status": status,
+        "loan_id": loan, "created_at": "2026-10-01T09:00:00+00:00",
+        "closed_at": "2026-10-20T09:00:00+00:00" if status != "waiting" else None}).last_pk
+    db["loan_referral_flags"].insert_all({"referral_id": row_id, "flag_id": f} for f in flags)
+    db["audit_log"].insert({"at": "2026-10-01T09:00:00+00:00", "actor": "Jo Support",
+                            "action": "referral.submit", "table_name": "loan_referrals",
+                            "row_id": str(row_id),
+                            "after": json.dumps({"status": "waiting", "channel": "phone",
+                                                 "flags": list(flags)})})
+    return row_id
+
+
+def add_interest(db, venue, first_name=None, contact=None, status="new") -> int:
+    n = db["interest_registrations"].count + 1
+    return db["interest_registrations"].insert({
+        "reference": ["KAC-4MX", "K7R-9TV", "HJN-3PW"][n - 1], "venue_id": venue,
+        "answers": json.dumps({"sim.universal_credit": True, "sim.one_of": False}),
+        "suggests": '["sim"]', "first_name": first_name,
+        "contact_kind": "mobile" if contact else "come_back", "contact": contact,
+        "status": status, "outcome": "sim" if status == "done" else None,
+        "created_at": "2026-10-02T09:00:00+00:00",
+        "closed_at": "2026-10-03T09:00:00+00:00" if status == "done" else None}).last_pk
+
+
+@pytest.fixture
+def referred(db, venue, partner_org, world):
+    """Mary is also on the loan waiting list (and was lent a device before through a
+    referral), registered interest at the kiosk, and left a come-back registration; Bob has
+    a referral of his own."""
+    flags = [r["id"] for r in db["referral_flags"].rows][:2]
+    return {
+        "waiting": add_loan_referral(db, "Mary", MARY_PHONE, partner=partner_org, venue=venue,
+                                     flags=flags),
+        "served": add_loan_referral(db, "Mary", MARY_PHONE, "served", loan=world["loan"]),
+        "bob": add_loan_referral(db, "Bob", BOB_PHONE),
+        "interest": add_interest(db, venue, "Mary", MARY_PHONE),
+        "come_back": add_interest(db, venue),
+    }
+
+
+def test_referrals_and_registrations_are_found_by_name_contact_or_reference(db, referred):
+    mary = {r["ref"] for r in subject_access.find(db, "mary")}
+    assert {f"loan_referral:{referred['waiting']}", f"loan_referral:{referred['served']}",
+            f"interest:{referred['interest']}"} <= mary
+    assert f"loan_referral:{referred['bob']}" not in mary
+    assert {r["ref"] for r in subject_access.find(db, "07700 900 123")} == mary
+    assert [r["ref"] for r in subject_access.find(db, "r00003")] == [
+        f"loan_referral:{referred['bob']}"]
+    found = subject_access.find(db, "k7r9tv")  # a come-back reference, typed any way
+    assert [(r["ref"], r["label"], r["name"]) for r in found] == [
+        (f"interest:{referred['come_back']}", "Registration of interest", "K7R-9TV")]
+
+
+def test_the_copy_has_their_referrals_and_registrations_in_plain_words(db, referred, staff):
+    refs = [f"loan_referral:{referred['waiting']}", f"interest:{referred['interest']}"]
+    made = subject_access.export(db, Actor(staff, "Sam"), refs, "json")
+    referral, registration = made["records"]
+    about = referral["sections"][0]
+    assert about.heading == "Your referral for a device loan"
+    row = about.rows[0]
+    assert (row["first_name"], row["contact"], row["referral_contact_kind"]) == (
+        "Mary", MARY_PHONE, "Mobile (text message)")
+    assert (row["referral_status"], row["referral_channel"], row["partner"]) == (
+        "Waiting", "Partner sign-in", "Wigan Age Concern")
+    assert row["flags"] == "Care leaver, Lives alone" and row["venue"] == "Wigan Library"
+    assert row["device_kind"] == "Tablet" and row["reference"] == "R00001"
+    history = referral["sections"][-1].rows
+    assert [h["action"] for h in history] == ["You were referred for a device loan"]
+    assert history[0]["by"] == "the system"  # a partner's name is never given
+    shown = registration["sections"][0].rows[0]
+    assert shown["suggests"] == "a free SIM card with data"
+    assert shown["answers"] == ("SIM: universal credit: yes; "
+                                "SIM: at least one of the reasons: no")
+    assert shown["interest_status"] == "Waiting for staff to follow up"
+    text = subject_access.as_json(made)
+    assert "Bob" not in text and BOB_PHONE not in text
+    assert '"Your registration of interest at the kiosk"' in text
+
+
+def test_erasing_takes_a_waiting_referral_off_the_list_and_closes_open_interest(
+        db, referred, staff):
+    refs = [f"loan_referral:{referred['waiting']}", f"loan_referral:{referred['served']}",
+            f"interest:{referred['interest']}"]
+    done = erase(db, staff, refs)
+
+    assert [d["label"] for d in done] == ["Loan referral", "Loan referral",
+                                          "Registration of interest"]
+    waiting = db["loan_referrals"].get(referred["waiting"])
+    assert (waiting["status"], waiting["removed_reason"]) == ("removed", "Erased on request")
+    assert (waiting["first_name"], waiting["contact"], waiting["referrer_contact"],
+            waiting["postcode_district"], waiting["reason"], waiting["person_key"]) == (
+        personal_data.ANONYMISED, None, None, None, personal_data.REMOVED, None)
+    assert waiting["closed_at"] == waiting["anonymised_at"]
+    assert db["loan_referral_flags"].count_where("referral_id = ?", [referred["waiting"]]) == 2
+    served = db["loan_referrals"].get(referred["served"])
+    assert served["status"] == "served" and served["loan_id"]
+    assert served["removed_reason"] is None and served["anonymised_at"]
+    registration = db["interest_registrations"].get(referred["interest"])
+    assert (registration["status"], registration["closed_reason"], registration["first_name"],
+            registration["contact"]) == ("closed", "Erased on request", None, None)
+    assert db["loan_referrals"].get(referred["bob"])["first_name"] == "Bob"
+
+    entries = [(r["action"], r["table_name"], r["row_id"]) for r in db["audit_log"].rows_where(
+        "action in ('subject.erase', 'referral.remove', 'interest.close')", order_by="id")]
+    assert entries == [
+        ("referral.remove", "loan_referrals", str(referred["waiting"])),
+        ("subject.erase", "loan_referrals", str(referred["waiting"])),
+        ("subject.erase", "loan_referrals", str(referred["served"])),
+        ("interest.close", "interest_registrations", str(referred["interest"])),
+        ("subject.erase", "interest_registrations", str(referred["interest"]))]
+    erased = json.loads(db.execute("select after from audit_log where action = 'subject.erase' "
+                                   "and row_id = ?", [str(referred["waiting"])]).fetchone()[0])
+    assert erased["record"] == "loan_referral"
+    assert {"name", "contact details", "why they were referred"} <= set(erased["categories"])
+    assert "Mary" not in json.dumps(erased) and MARY_PHONE not in json.dumps(erased)
+    assert not {r["ref"] for r in subject_access.find(db, "mary")} & set(refs)
+
+
+def test_erasing_a_referral_with_a_record_that_cannot_go_yet_changes_nothing(
+        db, world, referred, staff):
+    lending.check_out(db, Actor(staff, "Sam"), world["spare"], borrower_id=world["borrower"],
+                      due_on=(lending.today() + timedelta(days=7)).isoformat(),
+                      agreed_in_person=True)
+    before, text = counts(db), everything(db)
+    with pytest.raises(InvalidInput) as e:
+        erase(db, staff, [f"loan_referral:{referred['waiting']}", f"borrower:{world['borrower']}",
+                          f"interest:{referred['interest']}"])
+    assert "still on loan" in e.value.errors["r"]
+    assert counts(db) == before and everything(db) == text
+    assert db["loan_referrals"].get(referred["waiting"])["status"] == "waiting"

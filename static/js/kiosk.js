@@ -28,6 +28,14 @@
     });
   }
 
+  // ---- "Print" on the eligibility check's thank-you screen (only where the council says the
+  // kiosk has a printer): the reference and its QR code, on paper.
+  document.querySelectorAll("[data-print]").forEach(function (print) {
+    if (!window.print) { return; }
+    print.hidden = false;
+    print.addEventListener("click", function () { window.print(); });
+  });
+
   // ---- "Are you still there?" shown data-warning-seconds before the idle reset.
   var idleSeconds = parseInt(body.dataset.idleSeconds || "0", 10);
   var warnSeconds = parseInt(body.dataset.warningSeconds || "0", 10);

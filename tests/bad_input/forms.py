@@ -32,6 +32,7 @@ WORLD_ARGUMENTS = {
     "training_id": ("training",),
     "referral_id": ("referral",),
     "refurb_id": ("refurb_new", "refurb_wiped", "refurb_ready"),
+    "interest_id": ("interest", "interest_closed"),
 }
 # Arguments that are not row ids: a query that finds a real value in the world's database.
 LOOKED_UP = {
@@ -39,6 +40,8 @@ LOOKED_UP = {
     "card_code": "select card_code from learners order by id limit 1",
     "code": "select code from tickets order by id limit 1",
     "giveaway_id": "select id from sim_giveaways order by id limit 1",
+    "reference": "select reference from interest_registrations order by id limit 1",
+    "number": "select 1",  # the kiosk eligibility check's first question
     "key": None,  # the impact figures: filled from impact.FIGURES below
 }
 

@@ -21,7 +21,7 @@ SIM_AT_LEAST = ("Please give at least 6 months: the council's SIM rules look bac
 
 def periods(**overrides) -> dict:
     form = {"learners": "36", "borrowers": "24", "tickets": "3", "volunteers": "24",
-            "donors": "24", "sim_households": "24"}
+            "donors": "24", "sim_households": "24", "loan_referrals": "24", "interest": "24"}
     form.update(overrides)
     return form
 
@@ -30,10 +30,11 @@ CASES = [
     # ---- retention periods and running it ---------------------------------------------------
     Case("privacy-periods-bad", "staff", "POST", PERIODS,
          periods(learners="abc", borrowers="0", tickets="9" * TEN_K, volunteers="-1",
-                 donors="121", sim_households="3"),
+                 donors="121", sim_households="3", loan_referrals="0", interest="x"),
          {"learners": bad_months(1), "borrowers": bad_months(1), "tickets": bad_months(1),
           "volunteers": bad_months(1), "donors": bad_months(1),
-          "sim_households": SIM_AT_LEAST},
+          "sim_households": SIM_AT_LEAST, "loan_referrals": bad_months(1),
+          "interest": bad_months(1)},
          kept=(("value", "abc"), ("value", "-1"), ("value", "9" * TEN_K)), status=422),
     Case("privacy-periods-empty", "staff", "POST", PERIODS, {},
          {"learners": bad_months(1), "sim_households": bad_months(6)}, status=422),

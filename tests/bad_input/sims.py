@@ -6,7 +6,7 @@ this area's rows (and their ids) to that world. Every form here is listed in FOR
 
 import learners
 import lending
-from giveaways import sims
+from giveaways import interest, sims
 from migrations import SIM_CRITERIA_V1
 from tests.bad_input.case import Case
 from tests.test_sims import ELIGIBLE, STAFF, add_stock, iccid
@@ -131,6 +131,15 @@ CASES = [
           "repeat_months": "6"},
          {"required": "That is the same as version 1, so there is nothing to save."},
          status=422),
+    # ---- staff: registrations of interest from the kiosk ------------------------------------
+    Case("interest-close-no-reason", "staff", "POST", "/staff/interest/{interest}/close",
+         {"reason": HTML}, {"reason": "Please choose why it is being closed."}, status=422),
+    Case("interest-find-junk", "staff", "GET", f"/staff/interest/find?reference={TEN_K}",
+         {}, {"reference": "That is not a reference: a reference has six letters and "
+                           "numbers, for example K7Q-4MX."}, status=422),
+    Case("interest-give-for-a-closed-one", "staff", "POST", "/staff/sims/give",
+         give(who="anonymous", interest_id="{interest_closed}"),
+         message="That registration has already been dealt with.", status=422),
 ]
 
 FORMS = [("POST", NEW_BATCH), ("POST", "/staff/sims/low-stock"), ("POST", "/staff/sims/void"),
@@ -144,3 +153,9 @@ def extend_world(db, ids: dict) -> None:
     add_stock(db, ids["other_venue"], 1, start=950)
     sims.give_sim(db, STAFF, GIVEN, ids["venue"], ELIGIBLE,
                   household={"house": "12A", "postcode": "WN5 0AB"})
+    answers = {q["id"]: True for q in interest.questions(db)}  # interest from the kiosk
+    ids["interest"], ids["interest_closed"] = (interest.register(
+        db, STAFF, ids["venue"], answers, {"first_name": name, "contact_kind": "mobile",
+                                           "contact": "07700 900123"})["id"]
+        for name in ("Jo", "Kim"))
+    interest.close(db, STAFF, ids["interest_closed"], "duplicate")

@@ -116,6 +116,18 @@ def staff_sign_in(page, base):
     page.get_by_role("button", name="Sign in").click()
 
 
+PARTNER_PASSWORD = "a partner's password"
+
+
+def partner_sign_in(page, base, username="pat", password=PARTNER_PASSWORD):
+    """A partner organisation's sign-in; lands on their organisation's referrals."""
+    page.goto(base + "/signin/partner")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("Loan referrals from"))).to_be_visible()
+
+
 def volunteer_sign_in(page, base, name, pin):
     """Name, PIN and venue on the tablet; lands on the help queue."""
     page.goto(base + "/signin/volunteer")

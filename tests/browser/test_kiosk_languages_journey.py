@@ -1,7 +1,8 @@
 """The kiosk for everyone, by touch in real Chromium: the whole journey in Urdu (right to
 left, checked on the screen's geometry), bigger text and high contrast, "Are you still
 there?" before the idle reset, read aloud, axe and 64 px targets on every screen in every
-language, at most 3 taps per task, and the first page's weight."""
+language, at most 3 taps per task (besides one a question in the eligibility check), and
+the first page's weight."""
 
 import contextlib
 import re
@@ -239,7 +240,8 @@ def test_a_narrow_screen_in_urdu_with_bigger_text_does_not_scroll_sideways(brows
     page.goto(server.url + "/language/ur?next=/kiosk/")
     with page.expect_response(re.compile("/kiosk/view")):
         page.get_by_role("button", name="بڑا متن").tap()
-    for url in ("/kiosk/", "/kiosk/name?topic=email", "/kiosk/whats-on", "/kiosk/return"):
+    for url in ("/kiosk/", "/kiosk/name?topic=email", "/kiosk/whats-on", "/kiosk/return",
+                "/kiosk/check/1", "/kiosk/check/3"):  # the check's first question; with a message
         page.goto(server.url + url)
         expect(page.locator("html")).to_have_class(re.compile("text-bigger"))
         page.wait_for_load_state()
@@ -375,6 +377,7 @@ def test_every_kiosk_screen_in_every_language_passes_axe_with_big_targets(browse
         expect(page.locator("main h1")).not_to_have_text(re.compile("TAB"))
         expect(page.locator("main")).to_contain_text(tag)
         check(page, f"{lang.code} returned")
+        check_screens(page, base, lang.code)
         page.goto(f"{base}/kiosk/display")
         expect(page.locator("html")).to_have_attribute("lang", lang.tag)
         check(page, f"{lang.code} display")
@@ -385,6 +388,30 @@ def test_every_kiosk_screen_in_every_language_passes_axe_with_big_targets(browse
         expect(page.locator("html")).to_have_attribute("dir", lang.direction)
         check(page, f"{lang.code} are you still there")
         page.context.close()
+
+
+def check_screens(page, base, code):
+    """The eligibility check: a question, the message when the answers were wiped, the
+    result, the contact form with its messages, and the reference with its QR code."""
+    page.goto(f"{base}/kiosk/check")
+    expect(page.locator("form.answers")).to_be_visible()
+    check(page, f"{code} check question")
+    page.goto(f"{base}/kiosk/check/3")
+    expect(page.locator("#answers-error")).to_be_visible()
+    check(page, f"{code} check answers wiped")
+    for _question in range(4):
+        page.locator("form.answers button[value=yes]").tap()
+    expect(page.locator(".check-outcome")).to_be_visible()
+    check(page, f"{code} check result")
+    page.locator(".check-actions a").tap()
+    page.locator("main form button[type=submit]").first.tap()
+    expect(page.locator("#first_name-error")).to_be_visible()
+    check(page, f"{code} check details with errors")
+    page.locator("#first_name").fill("Sam")
+    page.locator("#contact").fill("sam@example.com")
+    page.locator("main form button[type=submit]").first.tap()
+    expect(page.locator(".check-reference .reference")).to_be_visible()
+    check(page, f"{code} check reference")
 
 
 class Taps:
@@ -426,8 +453,21 @@ def test_every_task_takes_at_most_three_taps_after_the_language(browser, server)
 
     counts = {"help": help_taps.count, "whats_on": whats_on.count, "give_back": give_back.count}
     assert all(n <= 3 for n in counts.values()), counts
+
+    # The eligibility check: one tap a question, and at most 3 more (the tile, then "I'll
+    # come back", straight to the reference).
+    eligibility = choose_polish()
+    eligibility.tap(page.get_by_role("link", name="Czy mogę dostać darmową kartę SIM albo laptop?"))
+    for number in range(1, 5):
+        expect(page.get_by_text(f"Pytanie {number} z 4")).to_be_visible()
+        eligibility.tap(page.get_by_role("button", name="Tak", exact=True))
+    eligibility.tap(page.get_by_role("button", name="Wrócę później"))
+    expect(page.get_by_role("heading", name="Dziękujemy!")).to_be_visible()
+    assert eligibility.count - 4 <= 3, eligibility.count
+
     db = server.db()
     assert db["tickets"].count == 1 and next(db["loans"].rows)["returned_via"] == "kiosk"
+    assert db["interest_registrations"].count == 1
     db.conn.close()
 
 

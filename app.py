@@ -26,6 +26,7 @@ DEFAULTS = {
     "DEFAULT_LANGUAGE": "en",  # a kiosk's language until someone chooses; any .po's code
     "KIOSK_IDLE_SECONDS": 120,  # the kiosk starts again (screen and session) after this
     "KIOSK_WARNING_SECONDS": 30,  # "Are you still there?" shows this long before that reset
+    "KIOSK_PRINTING": False,  # DOORSTEP_KIOSK_PRINTING=true: kiosks print "I'll come back" slips
     "SESSION_IDLE_MINUTES": {"staff": 30, "volunteer": 240, "partner": 30},
     "VOLUNTEER_IDLE_MINUTES": None,  # DOORSTEP_VOLUNTEER_IDLE_MINUTES=480 overrides "volunteer"
     "PROXY_HOPS": 0,  # DOORSTEP_PROXY_HOPS=1 behind one nginx: trust its X-Forwarded-Proto/-For

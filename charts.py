@@ -104,16 +104,17 @@ def _open(cid: str, title: str, desc: str, height: int, kind: str) -> list[str]:
     ]
 
 
-def _summary(rows: list[dict], unit: str, what: str) -> str:
-    """Words for <desc>: how many, the total, the highest and the lowest."""
+def _summary(rows: list[dict], unit: str, what: str, totalled: bool = True) -> str:
+    """Words for <desc>: how many, the total (not for medians or longest waits, whose sum
+    means nothing), the highest and the lowest."""
     if not rows:
         return NOTHING
     values = [(_number(r.get("value")), r) for r in rows]
     total = sum(v for v, _ in values)
     top_value, top = max(values, key=lambda p: p[0])
     low_value, low = min(values, key=lambda p: p[0])
-    words = [f"{len(rows)} {what}{'' if len(rows) == 1 else 's'}, "
-             f"total {format_value(_tidy(total), unit)}."]
+    total_words = f", total {format_value(_tidy(total), unit)}" if totalled else ""
+    words = [f"{len(rows)} {what}{'' if len(rows) == 1 else 's'}{total_words}."]
     if len(rows) > 1:
         words.append(f"Highest: {top['label']}, {format_value(top.get('value') or 0, unit)}.")
         words.append(f"Lowest: {low['label']}, {format_value(low.get('value') or 0, unit)}.")
@@ -126,13 +127,14 @@ def _tidy(total: float):
     return int(total) if float(total).is_integer() else total
 
 
-def bar_chart(rows: list[dict], title: str, unit: str = "count", cid: str | None = None) -> Markup:
+def bar_chart(rows: list[dict], title: str, unit: str = "count", cid: str | None = None,
+              totalled: bool = True) -> Markup:
     """Horizontal bars, one per row ({"label", "value"}), labelled on the left with the value
     after each bar. Longest bar = the largest value."""
     cid = cid or chart_id(title)
     rows = list(rows)
     height = max(1, len(rows)) * ROW_HEIGHT + 16
-    parts = _open(cid, title, _summary(rows, unit, "bar"), height, "bar-chart")
+    parts = _open(cid, title, _summary(rows, unit, "bar", totalled), height, "bar-chart")
     if not rows:
         parts.append(f'<text x="8" y="26">{escape(NOTHING)}</text></svg>')
         return _svg(parts)
@@ -156,12 +158,12 @@ def bar_chart(rows: list[dict], title: str, unit: str = "count", cid: str | None
 
 
 def trend_chart(months: list[dict], title: str, unit: str = "count",
-                cid: str | None = None) -> Markup:
+                cid: str | None = None, totalled: bool = True) -> Markup:
     """One column per month ({"month", "label", "value"}) in order, the month under it and its
     value above it, against an axis from 0 to a round number."""
     cid = cid or chart_id(title)
     months = list(months)
-    parts = _open(cid, title, _trend_summary(months, unit), TREND_HEIGHT, "trend-chart")
+    parts = _open(cid, title, _trend_summary(months, unit, totalled), TREND_HEIGHT, "trend-chart")
     if not months:
         parts.append(f'<text x="8" y="26">{escape(NOTHING)}</text></svg>')
         return _svg(parts)
@@ -204,8 +206,8 @@ def _label_lines(label) -> list[str]:
     return [_clip(w, 8) for w in words]
 
 
-def _trend_summary(months: list[dict], unit: str) -> str:
+def _trend_summary(months: list[dict], unit: str, totalled: bool = True) -> str:
     if not months:
         return NOTHING
     span = f"{months[0].get('label', '')} to {months[-1].get('label', '')}"
-    return f"Month by month from {span}. " + _summary(months, unit, "month")
+    return f"Month by month from {span}. " + _summary(months, unit, "month", totalled)

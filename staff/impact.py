@@ -110,16 +110,15 @@ def _trend(db, figure, f: dict) -> dict:
                             partner_id=f["partner_id"])
     title = f"{figure.label}, month by month"
     return {"key": figure.key, "label": figure.label, "unit": figure.unit, "title": title,
-            "rows": months, "svg": charts.trend_chart(months, title, figure.unit)}
+            "rows": months, "svg": charts.trend_chart(months, title, figure.unit,
+                                                    totalled=_totalled(figure))}
 
 
 def _by_venue(db, figure, f: dict) -> dict | None:
     if "venue" not in figure.filters:
         return None
     rows = impact.by_venue(db, figure.key, f["first"], f["last"], partner_id=f["partner_id"])
-    title = f"{figure.label}, by venue"
-    return {"title": title, "unit": figure.unit, "rows": rows,
-            "svg": charts.bar_chart(rows, title, figure.unit)}
+    return _breakdown(rows, f"{figure.label}, by venue", figure.unit, _totalled(figure))
 
 
 def _by_referrer(db, figure, f: dict) -> dict | None:
@@ -127,7 +126,8 @@ def _by_referrer(db, figure, f: dict) -> dict | None:
         return None
     rows = impact.by_referrer(db, figure.key, f["first"], f["last"], venue_id=f["venue_id"],
                               partner_id=f["partner_id"])
-    return _breakdown(rows, f"{figure.label}, by referring organisation", figure.unit)
+    return _breakdown(rows, f"{figure.label}, by referring organisation", figure.unit,
+                      _totalled(figure))
 
 
 def _month_table(db, f: dict, keys) -> dict:
@@ -141,9 +141,14 @@ def _month_table(db, f: dict, keys) -> dict:
     return {"columns": keys, "rows": rows}
 
 
-def _breakdown(rows: list[dict], title: str, unit: str = "count") -> dict:
+def _breakdown(rows: list[dict], title: str, unit: str = "count", totalled: bool = True) -> dict:
     return {"title": title, "unit": unit, "rows": rows,
-            "svg": charts.bar_chart(rows, title, unit)}
+            "svg": charts.bar_chart(rows, title, unit, totalled=totalled)}
+
+
+def _totalled(figure) -> bool:
+    """A chart's description adds its bars up only for figures that are counts or sums."""
+    return figure.measure == "total"
 
 
 # The figures with a month-by-month chart on the dashboard (the rest have theirs on their

@@ -17,9 +17,9 @@ from staff import bp, or_404
 from validation import InvalidInput
 
 STATUSES = {"new": "New", "done": "Done", "closed": "Closed", "all": "All"}
-NEED_REFERENCE = "Please type or scan the reference, for example K7Q-4MX."
+NEED_REFERENCE = "Please type or scan the reference, for example K7R-4MX."
 BAD_REFERENCE = ("That is not a reference: a reference has six letters and numbers, for "
-                 "example K7Q-4MX.")
+                 "example K7R-4MX.")
 SCHEME_TITLES = {"sim": "Free SIM", "device": "£60 refurbished laptop"}
 
 

@@ -73,7 +73,7 @@ def learner(learner_id):
     return redirect(url_for("staff.learner", learner_id=learner_id), 303)
 
 
-@bp.post("/referrals/<int:referral_id>")
+@bp.post("/learners/referrals/<int:referral_id>")
 def referral_status(referral_id):
     referral = or_404(learners.get_referral(get_db(), referral_id))
     learner = _learner(referral["learner_id"])

@@ -15,6 +15,7 @@ from tests.bad_input import impact as impact_cases
 from tests.bad_input import kiosk_check as kiosk_check_cases
 from tests.bad_input import learners as learner_cases
 from tests.bad_input import privacy as privacy_cases
+from tests.bad_input import referrals as referral_cases
 from tests.bad_input import refurb as refurb_cases
 from tests.bad_input import sims as sim_cases
 from tests.bad_input import tea_parties as tea_party_cases
@@ -456,7 +457,7 @@ CASES = [
 
 
 AREAS = (tea_party_cases, volunteer_cases, learner_cases, sim_cases, refurb_cases,
-         impact_cases, privacy_cases, kiosk_check_cases)
+         impact_cases, privacy_cases, kiosk_check_cases, referral_cases)
 CASES += [case for area in AREAS for case in area.CASES]
 
 

@@ -52,6 +52,15 @@ def test_a_bar_chart_has_a_bar_per_row_in_proportion_with_labels_and_values():
     assert bars[0] == pytest.approx(4 * bars[1])
 
 
+def test_a_median_or_longest_wait_is_not_added_up():
+    waits = [{"label": "Age UK", "value": 12}, {"label": "GP practice", "value": 30}]
+    desc = parse(charts.bar_chart(waits, "Median wait", "days", totalled=False)).find(
+        f"{SVG}desc").text
+    assert desc.startswith("2 bars. Highest: GP practice, 30")
+    trend = parse(charts.trend_chart(MONTHS, "Longest wait", "days", totalled=False))
+    assert "total" not in trend.find(f"{SVG}desc").text
+
+
 def test_bar_chart_units_and_long_labels():
     rows = [{"label": "A very long venue name that will not fit in the space", "value": 12.5}]
     root = parse(charts.bar_chart(rows, "Hours", "hours"))

@@ -81,7 +81,7 @@ def test_find_by_typed_or_scanned_reference(db, venue, staff_client, typed):
 
 
 @pytest.mark.parametrize(("typed", "code", "message"), [
-    ("", 422, "Please type or scan the reference, for example K7Q-4MX."),
+    ("", 422, "Please type or scan the reference, for example K7R-4MX."),
     ("hello", 422, "That is not a reference: a reference has six letters and numbers"),
     ("ACD-EFH", 404, "No registration has the reference ACD-EFH."),
 ])

@@ -92,15 +92,16 @@ def test_bad_edits_keep_what_was_typed_and_write_nothing(db, mary, staff_client)
 def test_referral_outcomes(db, mary, asha, staff_client):
     referral = learners.add_referral(db, asha, mary, {"kind": "device"})
     page = text(staff_client.get(f"/staff/learners/{mary}"))
-    assert f'action="/staff/referrals/{referral}"' in page and "Device scheme" in page
-    done = staff_client.post(f"/staff/referrals/{referral}", data={"status": "taken_up"},
+    assert f'action="/staff/learners/referrals/{referral}"' in page and "Device scheme" in page
+    done = staff_client.post(f"/staff/learners/referrals/{referral}", data={"status": "taken_up"},
                              follow_redirects=True)
     assert "Referral marked “Taken up”." in text(done)
     assert learners.get_referral(db, referral)["status"] == "taken_up"
-    bad = staff_client.post(f"/staff/referrals/{referral}", data={"status": "maybe"})
+    bad = staff_client.post(f"/staff/learners/referrals/{referral}", data={"status": "maybe"})
     assert bad.status_code == 422
     assert f'<p class="field-error" id="status-error">{escape(learners.BAD_STATUS)}' in text(bad)
-    assert staff_client.post("/staff/referrals/999", data={"status": "made"}).status_code == 404
+    unknown = staff_client.post("/staff/learners/referrals/999", data={"status": "made"})
+    assert unknown.status_code == 404
 
 
 def test_unknown_learners_are_not_found(staff_client):

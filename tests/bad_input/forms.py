@@ -30,7 +30,7 @@ WORLD_ARGUMENTS = {
     "shift_id": ("asha_shift",),
     "user_id": ("volunteer",),
     "training_id": ("training",),
-    "referral_id": ("referral",),
+    "referral_id": ("referral", "partner_referral"),  # a learner's, then a loan referral
     "refurb_id": ("refurb_new", "refurb_wiped", "refurb_ready"),
     "interest_id": ("interest", "interest_closed"),
 }

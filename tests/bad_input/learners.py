@@ -26,7 +26,7 @@ REFER = "/volunteer/learners/{learner}/referrals"
 LOG = "/volunteer/tickets/{learner_ticket}"
 LINK = "/volunteer/tickets/{in_progress}/learner"
 EDIT = "/staff/learners/{learner}"
-STATUS = "/staff/referrals/{referral}"
+STATUS = "/staff/learners/referrals/{referral}"
 
 
 def new(**fields) -> dict:
@@ -178,7 +178,7 @@ CASES = [
          {"status": rules.BAD_STATUS}, status=422),
     Case("staff-referral-no-status", "staff", "POST", STATUS, {},
          {"status": rules.BAD_STATUS}, status=422),
-    Case("staff-referral-unknown", "staff", "POST", "/staff/referrals/999999",
+    Case("staff-referral-unknown", "staff", "POST", "/staff/learners/referrals/999999",
          {"status": "made"}, message="Page not found", status=404),
     Case("staff-learners-odd-filters", "staff", "GET", "/staff/learners?venue=abc&q=%FF",
          message="No learners match.", status=200),

@@ -136,7 +136,7 @@ CASES = [
          {"reason": HTML}, {"reason": "Please choose why it is being closed."}, status=422),
     Case("interest-find-junk", "staff", "GET", f"/staff/interest/find?reference={TEN_K}",
          {}, {"reference": "That is not a reference: a reference has six letters and "
-                           "numbers, for example K7Q-4MX."}, status=422),
+                           "numbers, for example K7R-4MX."}, status=422),
     Case("interest-give-for-a-closed-one", "staff", "POST", "/staff/sims/give",
          give(who="anonymous", interest_id="{interest_closed}"),
          message="That registration has already been dealt with.", status=422),

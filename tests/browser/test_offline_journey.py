@@ -190,7 +190,10 @@ def test_signing_out_leaves_nothing_typed_on_the_tablet(browser, live_server, pe
     page = browser.new_context(has_touch=True).new_page()
     volunteer_sign_in(page, live_server.url, "Asha", "1234")
     page.get_by_role("link", name="Add a walk-in").tap()
+    page.wait_for_load_state()  # offline.js listens for typing once the page has loaded
     page.get_by_label("First name (optional)").fill("Olu")
+    page.wait_for_function("Object.keys(sessionStorage).some("
+                           "k => k.startsWith('doorstep-draft:'))")
     assert len(drafts(page)) == 1
     page.get_by_role("button", name="Switch volunteer").tap()  # sends Clear-Site-Data
     expect(page.get_by_role("heading", name="Volunteer sign in")).to_be_visible()

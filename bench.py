@@ -26,9 +26,10 @@ import impact
 import labels
 import learners
 import lending
+import waiting_list
 from app import create_app
-from audit import Actor
-from giveaways import sims
+from audit import Actor, utcnow
+from giveaways import interest, sims
 
 ROUNDS = 200
 
@@ -142,6 +143,38 @@ def giveaway_figures(database, volunteer, staff) -> list[tuple[str, float]]:
     return [("sim_scan_to_form", lookup), ("sim_give", statistics.median(gives)),
             ("staff_sim_report_year", per_request_ms(staff, "GET", "/staff/sims/report")),
             ("staff_refurb_impact_year", per_request_ms(staff, "GET", "/staff/refurb/impact"))]
+
+
+WAITING = 1000  # a long waiting list: a borough's referrals over a year or more
+
+
+def referral_figures(app, database, kiosk, staff) -> list[tuple[str, float]]:
+    """The waiting list, a ready device's page (which works out the next referral) and a
+    partner's own list with WAITING referrals waiting; the kiosk's first eligibility
+    question and its "you can probably get…" page."""
+    system = Actor(None, "bench")
+    partner = next(p for p in lending.partners(database) if p["name"].startswith("Wigan and"))
+    start = utcnow() - timedelta(days=WAITING)
+    for n in range(WAITING):
+        waiting_list.submit(database, system, {
+            "referrer_name": "Bench", "first_name": f"Person{n}", "contact_kind": "mobile",
+            "contact": f"07700{n:06d}", "reason": "Bench", "kind": ("", "tablet")[n % 2]},
+            channel="partner" if n % 3 else "phone", partner_id=partner["id"] if n % 3 else None,
+            now=start + timedelta(days=n))
+    device = lending.devices(database, "available", "tablet")[0]["id"]
+    partner_client = app.test_client()
+    partner_client.post("/signin/partner", data={"username": demo.DEMO_PARTNER[0],
+                                                 "password": demo.DEMO_PARTNER[2]})
+    per_request_ms(kiosk, "GET", "/kiosk/check")  # a fresh check in the kiosk's session
+    question = per_request_ms(kiosk, "GET", "/kiosk/check/1")
+    for number, asked in enumerate(interest.questions(database), 1):  # "yes" to each
+        kiosk.post(f"/kiosk/check/{number}", data={"answer": "yes", "question": asked["id"]})
+    return [("staff_waiting_list", per_request_ms(staff, "GET", "/staff/referrals")),
+            ("staff_device_next_referral",
+             per_request_ms(staff, "GET", f"/staff/devices/{device}")),
+            ("partner_own_referrals", per_request_ms(partner_client, "GET", "/partner/")),
+            ("kiosk_check_question", question),
+            ("kiosk_check_result", per_request_ms(kiosk, "GET", "/kiosk/check/result"))]
 
 
 KIOSK_FIRST_LOAD_LIMIT_KB = 60
@@ -288,6 +321,7 @@ def main() -> None:
         *lending_figures(app, database, staff),
         *tea_party_figures(database, kiosk, volunteer, staff),
         *giveaway_figures(database, volunteer, staff),
+        *referral_figures(app, database, kiosk, staff),
     ]
     print(f"# {ROUNDS} requests each, median; demo data: {database['tickets'].count} tickets")
     for name, ms in figures:

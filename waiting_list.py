@@ -14,6 +14,7 @@ person referred twice without a second copy of who they are. Audit entries hold 
 status, flags and channel, never the person's name or contact.
 """
 
+import json
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -333,12 +334,26 @@ def removal_words(removed_reason: str | None) -> str:
     return removed_reason
 
 
-def _described(db, row, today: date) -> dict:
-    r = dict(row)
-    ticked = db.query("""select f.label, f.active from loan_referral_flags rf
+def _flags_ticked(db, referral_ids: list[int]) -> dict[int, list]:
+    """Each referral's ticked flags (label, still active?) in the council's order, for a
+    whole list in one query."""
+    ticked = {i: [] for i in referral_ids}
+    for f in db.query("""select rf.referral_id, f.label, f.active from loan_referral_flags rf
                          join referral_flags f on f.id = rf.flag_id
-                         where rf.referral_id = ? order by f.position, f.id""", [r["id"]])
-    ticked = list(ticked)
+                         where rf.referral_id in (select value from json_each(?))
+                         order by f.position, f.id""", [json.dumps(referral_ids)]):
+        ticked[f["referral_id"]].append(f)
+    return ticked
+
+
+def _described_all(db, rows, today: date) -> list[dict]:
+    rows = [dict(r) for r in rows]
+    ticked = _flags_ticked(db, [r["id"] for r in rows])
+    return [_described(r, ticked[r["id"]], today) for r in rows]
+
+
+def _described(row, ticked: list, today: date) -> dict:
+    r = dict(row)
     r["flags"] = [f["label"] for f in ticked if f["active"]]
     r["flags_off"] = [f["label"] for f in ticked if not f["active"]]
     start = _local_day(r["created_at"])
@@ -369,7 +384,7 @@ def get(db, referral_id, partner_id=None, now: datetime | None = None) -> dict |
     row = first(db.query(_SQL + " where r.id = ?", [referral_id]))
     if row is None or (partner_id is not None and row["partner_id"] != parse_id(partner_id)):
         return None
-    return _described(db, row, _today(now))
+    return _described_all(db, [row], _today(now))[0]
 
 
 def for_partner(db, partner_id, status=None, now: datetime | None = None) -> list[dict]:
@@ -378,18 +393,17 @@ def for_partner(db, partner_id, status=None, now: datetime | None = None) -> lis
     rows = db.query(_SQL + " where r.partner_id = :partner and (:status is null or "
                     "r.status = :status) order by r.created_at desc, r.id desc",
                     {"partner": parse_id(partner_id), "status": status})
-    today = _today(now)
-    return [_described(db, r, today) for r in rows]
+    return _described_all(db, rows, _today(now))
 
 
-def waiting(db, kind=None, now: datetime | None = None) -> list[dict]:
+def waiting(db, kind=None, now: datetime | None = None, limit: int = -1) -> list[dict]:
     """The waiting list in order: priority flags first, then the longest waiting. With
     `kind`, only referrals that device kind suits (they asked for it, or for any device)."""
     rows = db.query(_SQL + " where r.status = 'waiting' and (:kind is null or r.kind is null "
-                    "or r.kind = :kind)" + _ORDER, {"kind": kind or None})
-    today = _today(now)
-    return [dict(_described(db, r, today), position=i)
-            for i, r in enumerate(rows, start=1)]
+                    "or r.kind = :kind)" + _ORDER + " limit :limit",
+                    {"kind": kind or None, "limit": limit})
+    return [dict(r, position=i)
+            for i, r in enumerate(_described_all(db, rows, _today(now)), start=1)]
 
 
 def referrals(db, status="waiting", partner_id=None, now: datetime | None = None) -> list[dict]:
@@ -403,13 +417,12 @@ def referrals(db, status="waiting", partner_id=None, now: datetime | None = None
     rows = db.query(_SQL + " where (:status is null or r.status = :status) and (:partner is "
                     "null or r.partner_id = :partner) order by coalesce(r.closed_at, "
                     "r.created_at) desc, r.id desc", {"status": status, "partner": partner_id})
-    today = _today(now)
-    return [_described(db, r, today) for r in rows]
+    return _described_all(db, rows, _today(now))
 
 
 def suggest_for_device(db, device: dict, now: datetime | None = None) -> dict | None:
     """The first waiting referral this device suits: a suggestion, staff decide."""
-    return first(waiting(db, kind=device["kind"], now=now))
+    return first(waiting(db, kind=device["kind"], now=now, limit=1))
 
 
 def history(db, referral_id) -> list[dict]:

@@ -760,8 +760,7 @@ def m008_referrals_and_interest(db):
                "ON referral_flags(label COLLATE NOCASE)")
     db["referral_flags"].insert_all(
         {"label": label, "position": i, "created_at": "2026-12-01T00:00:00+00:00"}
-        for i, label in enumerate(("Care leaver", "Lives alone", "No internet at home",
-                                   "Disabled or long-term health condition")))
+        for i, label in enumerate(("Care leaver", "Lives alone", "No internet at home")))
     db.execute("""
         CREATE TABLE loan_referrals (
             id INTEGER PRIMARY KEY,

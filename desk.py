@@ -196,8 +196,7 @@ def lend_device(device_id):
         return _done(device_id)
     flash(_("%(tag)s is on loan until %(day)s.", tag=device["asset_tag"],
             day=format_day(date.fromisoformat(form["due_on"].strip()))))
-    if form["referral_id"]:
-        referral = waiting_list.get(db, form["referral_id"])
+    if form["referral_id"] and (referral := waiting_list.get(db, form["referral_id"])):
         flash(f"{referral['reference']} is off the waiting list: {device['asset_tag']} is "
               f"lent to {referral['first_name']}.")
     return _done(device_id)

@@ -1007,8 +1007,10 @@ def month_table(db, keys: tuple[tuple[str, str], ...], first: date, last: date,
                 venue_id=None, partner_id=None, *, today: date | None = None) -> list[dict]:
     """Several figures month by month side by side: [{"month", "label", "first", "last",
     "values": {key: value}}], each month clipped to the period (so a month's value is the
-    figure for those days: a link can drill into it). Nothing when a chosen filter does not
-    apply to these figures."""
+    figure for those days: a link can drill into it). Months that have not started yet are
+    left out: "waiting at the month's end" has no value for them. Nothing when a chosen
+    filter does not apply to these figures."""
+    today = today or lending.today()
     columns = {key: impact_months for key, _ in keys
                if (impact_months := monthly(db, key, first, last, venue_id, partner_id,
                                             today=today))}
@@ -1016,7 +1018,7 @@ def month_table(db, keys: tuple[tuple[str, str], ...], first: date, last: date,
         return []
     return [{"month": m, "label": _month_label(m), "first": lo, "last": hi,
              "values": {key: columns[key][i]["value"] for key, _ in keys}}
-            for i, (m, lo, hi) in enumerate(_months(first, last))]
+            for i, (m, lo, hi) in enumerate(_months(first, last)) if lo <= today]
 
 
 def by_topic(db, first: date, last: date, venue_id=None) -> list[dict]:

@@ -401,7 +401,7 @@ def next_action(db, device: dict) -> str:
 
 def validate_contact(kind_value, contact, errors, field="contact") -> tuple[str, str | None]:
     kind_value = kind_value or "none"
-    contact = " ".join(str(contact or "").split())
+    contact = " ".join(visible(contact).split())
     if kind_value not in CONTACT_KINDS:
         errors["contact_kind"] = _("Please choose how we can reach them.")
         return kind_value, None
@@ -660,13 +660,6 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
             status = STATUSES[device["status"]]
             raise Conflict(_("%(tag)s is %(status)s, so it cannot be lent now.",
                              tag=device["asset_tag"], status=_(status).lower()))
-        if referral_id is not None:
-            import waiting_list  # here, not at the top: waiting_list builds on lending
-
-            try:
-                waiting_list.check_waiting(waiting_list.get(db, referral_id, now=now))
-            except waiting_list.NotWaiting as e:
-                raise Conflict(str(e)) from None
         if new_row is not None:
             borrower = {"id": _insert_borrower(db, actor, new_row, now)}
         row = {
@@ -691,7 +684,12 @@ def check_out(db, actor: Actor, device_id, *, borrower_id=None, new_borrower=Non
                after={k: v for k, v in row.items() if k != "signature"}, now=now)
         _set_status(db, actor, device, "on_loan", now)
         if referral_id is not None:
-            waiting_list.serve(db, actor, referral_id, loan_id, now=now)
+            import waiting_list  # here, not at the top: waiting_list builds on lending
+
+            try:  # served or removed meanwhile: the loan and a new borrower roll back too
+                waiting_list.serve(db, actor, referral_id, loan_id, now=now)
+            except waiting_list.NotWaiting as e:
+                raise Conflict(str(e)) from None
     return loan_id
 
 

@@ -87,7 +87,6 @@ def interest_reference(reference):
         found = interest.by_reference(get_db(), code)
         if found is None:
             abort(404)
-        if "staff.interest_show" in current_app.view_functions:
-            return redirect(url_for("staff.interest_show", interest_id=found["id"]), 303)
+        return redirect(url_for("staff.interest_show", interest_id=found["id"]), 303)
     response = render_template("public/interest.html", reference=code)
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

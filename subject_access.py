@@ -525,7 +525,7 @@ def _close_open(db, actor: Actor, ref: Ref, now: datetime) -> None:
             "status": "removed", "removed_reason": ERASED_REASON, "closed_at": stamp(now)})
         record(db, actor, "referral.remove", "loan_referrals", ref.id,
                before={"status": "waiting"},
-               after={"status": "removed", "reason": ERASED_REASON}, now=now)
+               after={"status": "removed", "removal": ERASED_REASON}, now=now)
     elif ref.kind == "interest" and status[0] == "new":
         change = {"status": "closed", "closed_reason": ERASED_REASON,
                   "closed_by": actor.id, "closed_at": stamp(now)}

@@ -17,14 +17,14 @@ status, flags and channel, never the person's name or contact.
 import json
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from audit import Actor, record, stamp, utcnow
 from db import first, made_for_request, parse_id, write_transaction
 from giveaways import interest as interest_rules
 from giveaways.sims import keyed_hash
 from help_desk import LOCAL_TZ
-from lending import validate_contact
+from lending import today, validate_contact
 from validation import (
     UK_OUTWARD,
     UK_POSTCODE,
@@ -280,14 +280,13 @@ def submit(db, actor: Actor, form: dict, *, channel: str, partner_id=None, inter
             "select id, partner_id, created_at from loan_referrals where person_key = ? "
             "and status = 'waiting' order by id limit 1", [row["person_key"]]))
         if same:
-            day = _day_words(_local_day(same["created_at"]))
             if channel != "partner" or same["partner_id"] == row["partner_id"]:
+                day = _day_words(_local_day(same["created_at"]))
                 message = (f"{row['first_name']} is already on the waiting list: referred on "
                            f"{day} ({reference(same['id'])}).")
-            else:
-                message = (f"{row['first_name']} is already on the waiting list (referred on "
-                           f"{day}, by another organisation). Ask the library if you need to "
-                           "add anything.")
+            else:  # nothing more about another organisation's referral than that it exists
+                message = (f"{row['first_name']} is already on the waiting list, referred by "
+                           "another organisation. Ask the library if you need to add anything.")
             raise InvalidInput({"first_name": message})
         new_id = db.execute("select coalesce(max(id), 0) + 1 from loan_referrals").fetchone()[0]
         row.update(id=new_id, reference=reference(new_id), submitted_by=actor.id,
@@ -346,18 +345,20 @@ def _flags_ticked(db, referral_ids: list[int]) -> dict[int, list]:
     return ticked
 
 
-def _described_all(db, rows, today: date) -> list[dict]:
+def _described_all(db, rows, day: date) -> list[dict]:
     rows = [dict(r) for r in rows]
     ticked = _flags_ticked(db, [r["id"] for r in rows])
-    return [_described(r, ticked[r["id"]], today) for r in rows]
+    return [_described(r, ticked[r["id"]], day) for r in rows]
 
 
-def _described(row, ticked: list, today: date) -> dict:
+def _described(row, ticked: list, day: date) -> dict:
+    """A referral as screens show it, with how many days it has waited up to `day` (or up
+    to the day it was served or removed)."""
     r = dict(row)
     r["flags"] = [f["label"] for f in ticked if f["active"]]
     r["flags_off"] = [f["label"] for f in ticked if not f["active"]]
     start = _local_day(r["created_at"])
-    end = _local_day(r["closed_at"]) if r["closed_at"] else today
+    end = _local_day(r["closed_at"]) if r["closed_at"] else day
     r["waited_days"] = max((end - start).days, 0)
     r["created_day"] = start
     r["closed_day"] = _local_day(r["closed_at"]) if r["closed_at"] else None
@@ -372,10 +373,6 @@ def _described(row, ticked: list, today: date) -> dict:
     return r
 
 
-def _today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(LOCAL_TZ).date()
-
-
 def get(db, referral_id, partner_id=None, now: datetime | None = None) -> dict | None:
     """One referral; with `partner_id`, only if that organisation made it."""
     referral_id = parse_id(referral_id)
@@ -384,7 +381,7 @@ def get(db, referral_id, partner_id=None, now: datetime | None = None) -> dict |
     row = first(db.query(_SQL + " where r.id = ?", [referral_id]))
     if row is None or (partner_id is not None and row["partner_id"] != parse_id(partner_id)):
         return None
-    return _described_all(db, [row], _today(now))[0]
+    return _described_all(db, [row], today(now))[0]
 
 
 def for_partner(db, partner_id, status=None, now: datetime | None = None) -> list[dict]:
@@ -393,7 +390,7 @@ def for_partner(db, partner_id, status=None, now: datetime | None = None) -> lis
     rows = db.query(_SQL + " where r.partner_id = :partner and (:status is null or "
                     "r.status = :status) order by r.created_at desc, r.id desc",
                     {"partner": parse_id(partner_id), "status": status})
-    return _described_all(db, rows, _today(now))
+    return _described_all(db, rows, today(now))
 
 
 def waiting(db, kind=None, now: datetime | None = None, limit: int = -1) -> list[dict]:
@@ -403,7 +400,7 @@ def waiting(db, kind=None, now: datetime | None = None, limit: int = -1) -> list
                     "or r.kind = :kind)" + _ORDER + " limit :limit",
                     {"kind": kind or None, "limit": limit})
     return [dict(r, position=i)
-            for i, r in enumerate(_described_all(db, rows, _today(now)), start=1)]
+            for i, r in enumerate(_described_all(db, rows, today(now)), start=1)]
 
 
 def referrals(db, status="waiting", partner_id=None, now: datetime | None = None) -> list[dict]:
@@ -417,17 +414,12 @@ def referrals(db, status="waiting", partner_id=None, now: datetime | None = None
     rows = db.query(_SQL + " where (:status is null or r.status = :status) and (:partner is "
                     "null or r.partner_id = :partner) order by coalesce(r.closed_at, "
                     "r.created_at) desc, r.id desc", {"status": status, "partner": partner_id})
-    return _described_all(db, rows, _today(now))
+    return _described_all(db, rows, today(now))
 
 
 def suggest_for_device(db, device: dict, now: datetime | None = None) -> dict | None:
     """The first waiting referral this device suits: a suggestion, staff decide."""
     return first(waiting(db, kind=device["kind"], now=now, limit=1))
-
-
-def history(db, referral_id) -> list[dict]:
-    return [dict(r) for r in db["audit_log"].rows_where(
-        "table_name = 'loan_referrals' and row_id = ?", [str(referral_id)], order_by="id")]
 
 
 # ---------------------------------------------------------------- leaving the list
@@ -458,11 +450,11 @@ def remove(db, actor: Actor, referral_id, reason, note=None, partner_id=None,
         db["loan_referrals"].update(referral["id"], change)
         record(db, actor, "referral.remove", "loan_referrals", referral["id"],
                before={"status": "waiting"},
-               after={"status": "removed", "reason": reason, "note_given": bool(note),
+               after={"status": "removed", "removal": reason, "note_given": bool(note),
                       "partner_id": parse_id(partner_id) if partner_id else None}, now=now)
 
 
-def serve(db, actor: Actor, referral_id, loan_id, now: datetime | None = None) -> dict:
+def serve(db, actor: Actor, referral_id, loan_id, now: datetime | None = None) -> None:
     """The referral got its device: called by lending.check_out inside the loan's own
     transaction, so the loan and the served referral happen together or not at all."""
     now = now or utcnow()
@@ -474,7 +466,6 @@ def serve(db, actor: Actor, referral_id, loan_id, now: datetime | None = None) -
         record(db, actor, "referral.serve", "loan_referrals", referral["id"],
                before={"status": "waiting"}, after={"status": "served", "loan_id": loan_id},
                now=now)
-    return referral
 
 
 class NotWaiting(ValueError):
@@ -493,29 +484,3 @@ def check_waiting(referral: dict | None) -> None:
 
 
 # ---------------------------------------------------------------- figures
-
-
-def _month_bounds(month_start: date) -> tuple[str, str]:
-    following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return (stamp(datetime.combine(month_start, time(0), LOCAL_TZ)),
-            stamp(datetime.combine(following, time(0), LOCAL_TZ)))
-
-
-def monthly(db, first_day: date, last_day: date) -> list[dict]:
-    """Per calendar month (UK time) from first_day's month to last_day's: referrals
-    received, served and removed that month, and still waiting at the month's end."""
-    months, month = [], first_day.replace(day=1)
-    while month <= last_day:
-        start, end = _month_bounds(month)
-        received, served, removed, still = db.execute(
-            """select
-                 sum(created_at >= :start and created_at < :end),
-                 sum(status = 'served' and closed_at >= :start and closed_at < :end),
-                 sum(status = 'removed' and closed_at >= :start and closed_at < :end),
-                 sum(created_at < :end and (closed_at is null or closed_at >= :end))
-               from loan_referrals""", {"start": start, "end": end}).fetchone()
-        months.append({"month": month.isoformat()[:7], "label": f"{month:%b %Y}",
-                       "received": received or 0, "served": served or 0,
-                       "removed": removed or 0, "waiting": still or 0})
-        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return months

@@ -86,9 +86,11 @@ def _labels(text, field, errors) -> list[str]:
 
 
 def _key(label: str, taken: set[str]) -> str:
+    """A criterion's key from its words. Never "one_of": the kiosk asks the whole "At least
+    one of these" group as the question "<scheme>.one_of" (giveaways/interest.py)."""
     base = re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_")[:40] or "criterion"
     key, n = base, 2
-    while key in taken:
+    while key in taken or key == "one_of":
         key, n = f"{base}_{n}", n + 1
     return key
 

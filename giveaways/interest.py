@@ -237,10 +237,13 @@ def get(db, interest_id) -> dict | None:
 
 
 def by_reference(db, text) -> dict | None:
+    """The registration a slip or QR code names; none once it is anonymised, so an old slip
+    no longer leads back to the answers given."""
     reference = normal_reference(text)
     if not reference:
         return None
-    return _loaded(first(db.query(_SQL + " where i.reference = ?", [reference])))
+    return _loaded(first(db.query(_SQL + " where i.reference = ? and i.anonymised_at is null",
+                                  [reference])))
 
 
 def registrations(db, status: str | None = "new", limit: int = 200) -> list[dict]:

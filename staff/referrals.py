@@ -5,6 +5,8 @@ and the council's priority flags. Staff always choose; Doorstep only suggests.""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import audit
+import impact
 import lending
 import waiting_list
 from db import get_db
@@ -25,7 +27,16 @@ def referrals():
         "staff/referrals/list.html", status=status, partner=partner,
         rows=waiting_list.referrals(db, status, partner or None),
         statuses=waiting_list.STATUSES, partners=lending.partners(db, active_only=False),
-        month=waiting_list.monthly(db, today.replace(day=1), today)[0])
+        month=_this_month(db, today))
+
+
+def _this_month(db, today) -> dict:
+    """This month so far, the same figures as the impact reports: {label, received, served,
+    removed, waiting}."""
+    row = impact.month_table(db, impact.LOAN_REFERRAL_MONTHS, today.replace(day=1), today,
+                             today=today)[0]
+    return dict(label=row["label"], **{key.removeprefix("loan_referrals_"): value
+                                       for key, value in row["values"].items()})
 
 
 # ---------------------------------------------------------------- a new referral
@@ -94,8 +105,8 @@ def _show(referral_id, form=None, errors=None, status=200):
         place = None
     return render_template(
         "staff/referrals/show.html", referral=referral, devices=devices, place=place,
-        history=waiting_list.history(db, referral["id"]), reasons=waiting_list.REMOVAL_REASONS,
-        form=form or {}, errors=errors or {}), status
+        history=audit.history(db, "loan_referrals", referral["id"]),
+        reasons=waiting_list.REMOVAL_REASONS, form=form or {}, errors=errors or {}), status
 
 
 @bp.get("/referrals/<int:referral_id>")

@@ -50,6 +50,14 @@ def test_a_new_rule_set_version_changes_the_questions_and_old_answers_start_agai
     assert made["sim_rule_set_id"] != made["device_rule_set_id"]
 
 
+def test_a_criterion_called_one_of_is_its_own_question(db):
+    eligibility.save_rule_set(db, STAFF, "sim", {
+        "required": "One of", "one_of": "No internet at home",
+        "repeat_months": "6"})
+    ids = [q["id"] for q in interest.questions(db)]
+    assert ids == ["sim.one_of_2", "sim.one_of", "device.one_of"]
+
+
 @pytest.mark.parametrize("given", [None, [], "yes", {}, {"sim.age_18_plus": True},
                                    dict(ALL_YES, extra=True), answers(sim__one_of="yes")])
 def test_incomplete_or_odd_answers_are_never_guessed(db, given):

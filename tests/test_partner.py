@@ -223,7 +223,7 @@ def test_a_duplicate_names_the_date_and_to_its_own_organisation_the_reference(
     assert other.status_code == 422
     page = other.get_data(as_text=True)
     assert "already on the waiting list" in page and "another organisation" in page
-    assert "R00001" not in page
+    assert "R00001" not in page and "referred on" not in page
     assert db["loan_referrals"].count == 1
 
 
@@ -242,7 +242,7 @@ def test_a_partner_withdraws_a_waiting_referral_with_a_reason(db, partner_client
     assert "R00001 is off the waiting list" in page
     assert "Removed (Got a device elsewhere)" in page and "Take R00001 off" not in page
     assert db["loan_referrals"].get(1)["status"] == "removed"
-    assert json.loads(audit(db, "referral.remove")[0]["after"])["reason"] == "got_elsewhere"
+    assert json.loads(audit(db, "referral.remove")[0]["after"])["removal"] == "got_elsewhere"
     again = partner_client.post(url, data={"reason": "moved_away"})
     assert again.status_code == 422 and "not waiting any more" in again.get_data(as_text=True)
     filtered = partner_client.get("/partner/?status=waiting").get_data(as_text=True)

@@ -4,6 +4,7 @@ and turning one by hand into a SIM giveaway, a refurbished laptop sale or a gift
 
 import pytest
 
+import personal_data
 import waiting_list
 from audit import history
 from giveaways import interest, refurb, sims
@@ -93,6 +94,17 @@ def test_find_says_clearly_when_there_is_no_such_registration(db, venue, staff_c
     page = text(response)
     assert message in page and 'aria-invalid="true"' in page
     assert f'value="{typed}"' in page
+
+
+def test_an_old_slip_leads_nowhere_once_the_registration_is_anonymised(db, venue,
+                                                                       staff_client):
+    row = register(db, venue)
+    interest.close(db, SYSTEM, row["id"], "no_contact")
+    personal_data.anonymise(db, personal_data.Ref("interest", row["id"]))
+    found = staff_client.get("/staff/interest/find", query_string={"reference": row["reference"]})
+    assert found.status_code == 404
+    assert f"No registration has the reference {row['reference']}." in text(found)
+    assert staff_client.get(f"/i/{row['reference']}").status_code == 404
 
 
 def test_close_with_a_reason(db, venue, staff, staff_client):

@@ -133,6 +133,9 @@ def test_removal_from_the_list_needs_a_reason(staff_client, db):
     shown = text(staff_client.get(done.location))
     assert "R00001 is off the waiting list." in shown and "Got a device elsewhere" in shown
     assert db["loan_referrals"].get(referral_id)["removed_reason"] == "got_elsewhere"
+    again = staff_client.post(f"/staff/referrals/{referral_id}/remove",
+                              data={"reason": "moved_away"})  # from a tab opened before
+    assert again.status_code == 422 and "R00001 is not waiting any more" in text(again)
     assert staff_client.get("/staff/referrals/999").status_code == 404
     assert staff_client.post("/staff/referrals/999/remove",
                              data={"reason": "duplicate"}).status_code == 404

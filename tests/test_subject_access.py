@@ -561,6 +561,9 @@ def test_erasing_takes_a_waiting_referral_off_the_list_and_closes_open_interest(
         ("subject.erase", "loan_referrals", str(referred["served"])),
         ("interest.close", "interest_registrations", str(referred["interest"])),
         ("subject.erase", "interest_registrations", str(referred["interest"]))]
+    removed = json.loads(db.execute("select after from audit_log where action = "
+                                    "'referral.remove'").fetchone()[0])
+    assert removed["removal"] == "Erased on request"  # why it came off survives the erasure
     erased = json.loads(db.execute("select after from audit_log where action = 'subject.erase' "
                                    "and row_id = ?", [str(referred["waiting"])]).fetchone()[0])
     assert erased["record"] == "loan_referral"

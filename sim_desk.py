@@ -9,7 +9,7 @@ Staff may give one for a registration of interest from the kiosk (`?interest=<id
 "All of these" answers come ticked, its id rides along, and giving the SIM marks it done in
 the same transaction. Volunteers never see registrations (they hold contact details)."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 import learners
@@ -27,7 +27,6 @@ ROUTES = [
 ]
 FIELDS = ("scan", "who", "learner_id", "card", "house", "postcode", "override_reason",
           "request_id", "interest_id")
-ALREADY_DEALT_WITH = "That registration of interest has already been dealt with."
 
 
 def register(bp) -> None:
@@ -51,7 +50,7 @@ def _interest():
     wanted = values.get("interest_id") or values.get("interest")
     if not wanted:
         return None
-    return interest.get(get_db(), wanted) or abort(404)
+    return or_404(interest.get(get_db(), wanted))
 
 
 def _scan_page(scan, errors, status=200):
@@ -96,7 +95,7 @@ def give_sim():
         return _confirmed(made)
     registration = _interest()
     if registration and registration["status"] != "new" and not giving:
-        flash(ALREADY_DEALT_WITH)
+        flash(interest.ALREADY_DEALT_WITH)
         return redirect(url_for("staff.interest_show", interest_id=registration["id"]), 303)
     scan = (request.form if request.method == "POST" else request.args).get("scan", "")
     scan = scan.strip()

@@ -21,7 +21,7 @@ from audit import Actor, record, stamp, utcnow
 from db import first, made_for_request, parse_id, write_transaction
 from giveaways.eligibility import assess, current_rule_set, get_rule_set
 from i18n import N_, _
-from lending import validate_contact
+from lending import scanned_path, validate_contact
 from validation import InvalidInput, clean_text, request_key
 
 SCHEMES = ("sim", "device")
@@ -38,7 +38,7 @@ CLOSE_REASONS = {"no_contact": "Could not get in touch", "not_eligible": "Not el
                  "did_not_return": "Did not come back"}
 REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B to mix up
 FIRST_NAME_MAX = 40
-QR_PREFIX = "/i/"  # the reference's QR code carries only this opaque address
+ALREADY_DEALT_WITH = "That registration of interest has already been dealt with."
 
 NEED_ANSWERS = N_("Those answers were cleared to keep them private. Please start again.")
 NEED_NAME = N_("Please type your first name.")
@@ -137,8 +137,11 @@ def normal_reference(text) -> str:
     """A reference as typed or scanned ("k7r4mx", "/i/K7R-4MX", a whole URL) in its stored
     form, or "" when it cannot be one."""
     text = str(text or "").strip()
-    if QR_PREFIX in text:
-        text = text.rsplit(QR_PREFIX, 1)[1]
+    path = scanned_path(text)
+    if path is not None:  # the QR code's address: /i/<reference>, perhaps with ?query
+        if len(path) < 2 or path[-2].lower() != "i":
+            return ""
+        text = path[-1]
     code = "".join(ch for ch in text.upper() if ch.isalnum())
     if len(code) != 6 or not all(ch in REFERENCE_ALPHABET for ch in code):
         return ""
@@ -246,6 +249,12 @@ def by_reference(db, text) -> dict | None:
                                   [reference])))
 
 
+def count(db, status: str | None = "new") -> int:
+    """How many registrations `registrations` would list with no limit."""
+    return db["interest_registrations"].count_where(
+        "status = ?" if status else None, [status] if status else None)
+
+
 def registrations(db, status: str | None = "new", limit: int = 200) -> list[dict]:
     """Newest first for done and closed ones; the open ones oldest first (who waited longest)."""
     if status == "new":
@@ -283,8 +292,10 @@ def answer_lines(db, interest: dict) -> list[dict]:
 
 def _open(db, interest_id) -> dict:
     interest = get(db, interest_id)
-    if interest is None or interest["status"] != "new":
-        raise InvalidInput({"interest": "That registration has already been dealt with."})
+    if interest is None:
+        raise InvalidInput({"interest": "That registration of interest is not there any more."})
+    if interest["status"] != "new":
+        raise InvalidInput({"interest": ALREADY_DEALT_WITH})
     return interest
 
 

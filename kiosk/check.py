@@ -193,4 +193,4 @@ def check_thanks():
     name = _("Square code with your reference, %(reference)s", reference=reference)
     return render_template("kiosk/check_thanks.html", reference=reference,
                            come_back=bool(done.get("come_back")),
-                           qr=whats_on.qr_svg(url, name))
+                           qr=whats_on.draw_qr_svg(url, name))

@@ -31,14 +31,18 @@ def qr_code(url: str) -> qrcode.QRCode:
     return qr
 
 
-@functools.lru_cache(maxsize=64)  # a kiosk shows the same code all day
-def qr_svg(url: str, name: str | None = None) -> Markup:
+def draw_qr_svg(url: str, name: str | None = None) -> Markup:
     """The QR code as inline SVG drawn on the server (no script, no image request),
     named for screen readers by the address it opens (`name`: in the screen's language)."""
     svg = qr_code(url).make_image(image_factory=SvgPathFillImage).get_image()
     svg.attrib.update(width=QR_PIXELS, height=QR_PIXELS, role="img",
                       **{"aria-label": name or f"QR code that opens {url}"})
     return Markup(ElementTree.tostring(svg, encoding="unicode"))  # noqa: S704 (ElementTree escapes)
+
+
+# A kiosk shows the same what's-on code all day; a one-off code (a reference) is drawn
+# with draw_qr_svg instead, so it neither pushes these out nor stays in memory.
+qr_svg = functools.lru_cache(maxsize=64)(draw_qr_svg)
 
 
 @bp.get("/whats-on")

@@ -17,6 +17,7 @@ from staff import bp, or_404
 from validation import InvalidInput
 
 STATUSES = {"new": "New", "done": "Done", "closed": "Closed", "all": "All"}
+LIST_LIMIT = 200  # find older ones by reference
 NEED_REFERENCE = "Please type or scan the reference, for example K7R-4MX."
 BAD_REFERENCE = ("That is not a reference: a reference has six letters and numbers, for "
                  "example K7R-4MX.")
@@ -24,11 +25,11 @@ SCHEME_TITLES = {"sim": "Free SIM", "device": "£60 refurbished laptop"}
 
 
 def _list_page(status, form, errors, http_status=200):
+    wanted = None if status == "all" else status
     return render_template(
-        "staff/interest/list.html", rows=interest.registrations(
-            get_db(), None if status == "all" else status),
-        status=status, statuses=STATUSES, form=form, errors=errors, i=interest,
-        ), http_status
+        "staff/interest/list.html", rows=interest.registrations(get_db(), wanted, LIST_LIMIT),
+        total=interest.count(get_db(), wanted), status=status, statuses=STATUSES, form=form,
+        errors=errors, i=interest), http_status
 
 
 @bp.get("/interest", endpoint="interest")

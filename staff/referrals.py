@@ -55,16 +55,18 @@ def new_referral():
     """A blank form, or one filled in from a kiosk registration of interest."""
     form = waiting_list.blank_form(channel="phone", partner="", interest="",
                                    request_id=new_request_id())
-    registration = interest.get(get_db(), request.args.get("interest"))
-    if registration and registration["status"] == "new":
+    registration = None
+    if request.args.get("interest"):  # from a registration of interest: still open?
+        registration = or_404(interest.get(get_db(), request.args["interest"]))
+        if registration["status"] != "new":
+            flash(interest.ALREADY_DEALT_WITH)
+            return redirect(url_for("staff.interest_show", interest_id=registration["id"]), 303)
         form.update(interest=str(registration["id"]), channel="in_person",
                     referrer_name=current_user.display_name,
                     first_name=registration["first_name"] or "",
                     contact_kind=("" if registration["contact_kind"] == "come_back"
                                   else registration["contact_kind"]),
                     contact=registration["contact"] or "")
-    else:
-        registration = None
     return _new_page(form, {}, registration)
 
 

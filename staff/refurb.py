@@ -97,7 +97,7 @@ def refurb_device(refurb_id):
     if request.args.get("interest"):  # from a registration of interest: still open?
         registration = or_404(interest.get(get_db(), request.args["interest"]))
         if registration["status"] != "new":
-            flash("That registration of interest has already been dealt with.")
+            flash(interest.ALREADY_DEALT_WITH)
             return redirect(url_for("staff.interest_show", interest_id=registration["id"]), 303)
     return _device_page(refurb_id)
 

@@ -164,6 +164,8 @@ def test_references_are_readable_and_unique(db, venue, monkeypatch):
 @pytest.mark.parametrize(("typed", "reference"), [
     ("K7R-4MX", "K7R-4MX"), ("k7r4mx", "K7R-4MX"), (" k7r 4mx ", "K7R-4MX"),
     ("/i/K7R-4MX", "K7R-4MX"), ("https://doorstep.example.org/i/k7r-4mx", "K7R-4MX"),
+    ("https://doorstep.example.org/i/K7R-4MX?utm_source=qr#top", "K7R-4MX"),
+    ("/d/K7R-4MX", ""), ("https://doorstep.example.org/K7R-4MX", ""),  # not our QR address
     ("K7R-4M", ""), ("K7R-4MXX", ""), ("O0Q-4MX", ""), ("", ""), (None, ""),
     ("K7R-4M\u0425", ""),  # a Cyrillic look-alike
 ])

@@ -53,6 +53,15 @@ def test_the_list_shows_new_registrations_oldest_first(db, venue, other_venue, s
     closed_page = text(staff_client.get("/staff/interest?status=closed"))
     assert closed["reference"] in closed_page and "Closed: Could not get in touch" in closed_page
     assert first["reference"] not in closed_page
+    assert "Showing" not in page
+
+
+def test_a_long_list_says_how_many_are_not_shown(db, venue, staff_client, monkeypatch):
+    monkeypatch.setattr("staff.interest.LIST_LIMIT", 1)
+    oldest, newer = register(db, venue), register(db, venue, first_name="Kim")
+    page = text(staff_client.get("/staff/interest"))
+    assert oldest["reference"] in page and newer["reference"] not in page
+    assert "Showing 1 of 2. Find any other by its reference above." in page
 
 
 def test_the_detail_shows_the_answers_in_the_councils_words(db, venue, staff_client):
@@ -122,7 +131,7 @@ def test_close_with_a_reason(db, venue, staff, staff_client):
     assert (saved["status"], saved["closed_reason"], saved["closed_by"]) == (
         "closed", "not_wanted", staff)
     again = staff_client.post(url, data={"reason": "duplicate"}, follow_redirects=True)
-    assert "That registration has already been dealt with." in text(again)
+    assert "That registration of interest has already been dealt with." in text(again)
     assert status(db, row["id"])["closed_reason"] == "not_wanted"
     assert [h["action"] for h in history(db, "interest_registrations", row["id"])] == [
         "interest.register", "interest.close"]
@@ -187,7 +196,7 @@ def test_a_registration_already_done_gets_no_second_giveaway(db, venue, staff_cl
                                                      "cannot_afford"],
         "who": "anonymous", "interest_id": str(row["id"])})
     assert response.status_code == 422
-    assert "That registration has already been dealt with." in text(response)
+    assert "That registration of interest has already been dealt with." in text(response)
     assert db["sim_giveaways"].count == 1
     assert db["sims"].get(2)["status"] == "in_stock"
 
@@ -258,7 +267,7 @@ def test_a_gift_from_a_registration_and_nothing_else(db, venue, staff_client):
         "outcome": "gifted", "gift_reason": "other", "referrer": "Kiosk check",
         "interest_id": str(row["id"])})
     assert again.status_code == 422
-    assert "That registration has already been dealt with." in text(again)
+    assert "That registration of interest has already been dealt with." in text(again)
     assert refurb.get_device(db, first)["stage"] == "ready"
     assert db["refurb_allocations"].count == 1
     opened = staff_client.get(f"/staff/refurb/{first}?interest={row['id']}",

@@ -119,6 +119,11 @@ def test_a_kiosk_registration_becomes_a_referral(staff_client, db, venue):
         form(first_name="Ola"), channel="phone", interest=str(registration["id"])))
     assert twice.status_code == 422
     assert "already been dealt with" in text(twice) and db["loan_referrals"].count == 1
+    opened = staff_client.get(f"/staff/referrals/new?interest={registration['id']}",
+                              follow_redirects=True)  # from a page opened before
+    assert interest.ALREADY_DEALT_WITH in text(opened)
+    assert registration["reference"] in text(opened)
+    assert staff_client.get("/staff/referrals/new?interest=999").status_code == 404
 
 
 def test_removal_from_the_list_needs_a_reason(staff_client, db):

@@ -257,7 +257,7 @@ def test_a_referral_from_a_kiosk_registration_marks_it_done_together(db, venue):
     # a second referral from the same registration writes nothing
     errors = errors_of(waiting_list.submit, db, ACTOR, form(first_name="Other"),
                        channel="phone", interest_id=registration["id"], now=NOW)
-    assert errors == {"interest": "That registration has already been dealt with."}
+    assert errors == {"interest": "That registration of interest has already been dealt with."}
     assert db["loan_referrals"].count == 1
 
 

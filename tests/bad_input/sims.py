@@ -139,7 +139,7 @@ CASES = [
                            "numbers, for example K7R-4MX."}, status=422),
     Case("interest-give-for-a-closed-one", "staff", "POST", "/staff/sims/give",
          give(who="anonymous", interest_id="{interest_closed}"),
-         message="That registration has already been dealt with.", status=422),
+         message="That registration of interest has already been dealt with.", status=422),
 ]
 
 FORMS = [("POST", NEW_BATCH), ("POST", "/staff/sims/low-stock"), ("POST", "/staff/sims/void"),

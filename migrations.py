@@ -747,7 +747,8 @@ def m008_referrals_and_interest(db):
       and one contact or only a reference the person keeps; staff turn one into a SIM
       giveaway, a refurbished-device sale or gift, or a referral (outcome + the row's id).
     """
-    db["users"].add_column("partner_id", int, fk="partners", fk_col="id")
+    # In place: sqlite-utils' add_column(fk=...) would rebuild users, which most tables name.
+    db.execute("ALTER TABLE users ADD COLUMN partner_id INTEGER REFERENCES partners(id)")
     db.execute("""
         CREATE TABLE referral_flags (
             id INTEGER PRIMARY KEY,
@@ -783,7 +784,7 @@ def m008_referrals_and_interest(db):
                 CHECK (status IN ('waiting', 'served', 'removed')),
             removed_reason TEXT,
             loan_id INTEGER REFERENCES loans(id),
-            interest_id INTEGER,
+            interest_id INTEGER REFERENCES interest_registrations(id),
             request_id TEXT,
             created_at TEXT NOT NULL,
             closed_at TEXT,

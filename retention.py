@@ -19,6 +19,7 @@ import council_settings
 import personal_data
 from audit import Actor, record, stamp, utcnow
 from db import write_transaction
+from giveaways import interest
 from giveaways.sims import add_months
 from help_desk import LOCAL_TZ
 from personal_data import Ref
@@ -85,7 +86,6 @@ BY_KEY = {r.key: r for r in RULES}
 SESSIONS_WORDS = (f"Sign-in sessions are deleted {SESSION_MAX_HOURS} hours after they "
                   "started (a sign-in lasts 12 hours at most).")
 INTEREST_NEW_MONTHS = 6
-DID_NOT_RETURN = "did_not_return"
 INTEREST_WORDS = (f"A registration of interest nobody has followed up {INTEREST_NEW_MONTHS} "
                   "months after it was made is closed (“Did not come back”) and anonymised.")
 
@@ -358,11 +358,7 @@ def _close_abandoned(db, today: date, actor: Actor, now: datetime) -> int:
         with write_transaction(db):
             for row_id in _still_due(db, INTEREST_ABANDONED + " and i.id in ({ids})", batch,
                                      cut):
-                change = {"status": "closed", "closed_reason": DID_NOT_RETURN,
-                          "closed_by": actor.id, "closed_at": stamp(now)}
-                db["interest_registrations"].update(row_id, change)
-                record(db, actor, "interest.close", "interest_registrations", row_id,
-                       before={"status": "new"}, after=change, now=now)
+                interest.close(db, actor, row_id, "did_not_return", now=now)
                 if personal_data.anonymise(db, Ref("interest", row_id), now):
                     closed += 1
     return closed

@@ -109,6 +109,7 @@ def create_user(db, username: str, display_name: str, role: str, secret: str,
     """Add a person; raises InvalidInput with a message per field (username, role, secret,
     partner). A partner sign-in belongs to one active partner organisation."""
     username = " ".join(visible(username).split())
+    display_name = " ".join(visible(display_name or username).split())
     errors = {}
     partner = None
     if role not in ROLES:
@@ -122,6 +123,8 @@ def create_user(db, username: str, display_name: str, role: str, secret: str,
             errors["partner"] = "Choose the partner organisation this sign-in is for."
     if not username or len(username) > 60:
         errors["username"] = "Enter a name of up to 60 characters."
+    if len(display_name) > 60:
+        errors["display_name"] = "Enter a name of up to 60 characters."
     if errors:
         raise InvalidInput(errors)
     with write_transaction(db):
@@ -129,7 +132,7 @@ def create_user(db, username: str, display_name: str, role: str, secret: str,
             raise InvalidInput({"username": f"{username!r} is already taken."})
         user_id = db["users"].insert({
             "username": username,
-            "display_name": " ".join(visible(display_name or username).split())[:60],
+            "display_name": display_name,
             "role": role,
             "partner_id": partner["id"] if partner else None,
             "secret_hash": hasher.hash(secret),

@@ -87,8 +87,6 @@ def add_partner_sign_in(partner_id):
     partner = or_404(lending.get_partner(db, partner_id))
     form = {k: " ".join(visible(request.form.get(k)).split()) for k in SIGN_IN_FIELDS}
     try:
-        if len(form["display_name"]) > 60:
-            raise InvalidInput({"display_name": "Enter a name of up to 60 characters."})
         auth.create_user(db, form["username"], form["display_name"] or form["username"],
                          "partner", request.form.get("secret", ""), current_user.actor,
                          partner_id=partner["id"])

@@ -62,6 +62,11 @@ CASES = [
          "/staff/partners/{partner}/sign-ins",
          {"username": "jo.support", "display_name": "Jo Support", "secret": "short"},
          status=422, kept=(("value", "jo.support"),)),
+    Case("partner-sign-in-long-name-and-short-password", "staff", "POST",
+         "/staff/partners/{partner}/sign-ins",
+         {"username": "jo.support", "display_name": "J" * 61, "secret": "short"},
+         {"display_name": "Enter a name of up to 60 characters."}, status=422,
+         message="A partner password needs at least 10 characters."),  # both at once
 ]
 
 FORMS = [("POST", STAFF_NEW), ("POST", PARTNER_NEW), ("POST", REMOVE), ("POST", FLAGS),

@@ -1,7 +1,7 @@
 """Template filters: times in UK local time, minutes in plain words, audit entries."""
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_datetime
 
@@ -14,6 +14,17 @@ def local_time(value: str | None, fmt: str = "%H:%M") -> str:
     if not value:
         return ""
     return datetime.fromisoformat(value).astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def local_day(value: str) -> date:
+    """The UK calendar day of a stored UTC time: just before midnight in summer is the next
+    day here."""
+    return datetime.fromisoformat(value).astimezone(LOCAL_TZ).date()
+
+
+def english_day(day: date | None) -> str:
+    """"3 December 2026", for staff and partner screens (always English)."""
+    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 def local_datetime(value: str | None) -> str:

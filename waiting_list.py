@@ -19,15 +19,14 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+import learners
 from audit import Actor, record, stamp, utcnow
 from db import first, made_for_request, parse_id, write_transaction
+from formatting import english_day, local_day
 from giveaways import interest as interest_rules
 from giveaways.sims import keyed_hash
-from help_desk import LOCAL_TZ
 from lending import today, validate_contact
 from validation import (
-    UK_OUTWARD,
-    UK_POSTCODE,
     InvalidInput,
     clean_notes,
     clean_text,
@@ -143,16 +142,11 @@ def postcode_district(value, errors, field="postcode_district") -> str | None:
     """The district ("WN5") only. A full postcode ("WN5 9XX") is cut to its district here,
     before anything is stored or logged: people type whole postcodes out of habit, and
     refusing them would only slow the referrer down for data we would not keep anyway."""
-    code = re.sub(r"\s", "", visible(value)).upper()
-    if not code:
+    try:
+        return learners.normalise_postcode(visible(value))
+    except InvalidInput:
+        errors[field] = BAD_DISTRICT
         return None
-    if code.isascii():
-        if match := UK_POSTCODE.fullmatch(code):
-            return match.group(1)
-        if re.fullmatch(UK_OUTWARD, code):
-            return code
-    errors[field] = BAD_DISTRICT
-    return None
 
 
 def _referrer_contact(value, errors) -> str | None:
@@ -252,14 +246,6 @@ def validate(db, form: dict, *, channel: str, partner_id=None) -> tuple[dict, li
     return row, flag_ids
 
 
-def _local_day(stamp_text: str) -> date:
-    return datetime.fromisoformat(stamp_text).astimezone(LOCAL_TZ).date()
-
-
-def _day_words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def reference(referral_id: int) -> str:
     return f"R{referral_id:05d}"
 
@@ -281,7 +267,7 @@ def submit(db, actor: Actor, form: dict, *, channel: str, partner_id=None, inter
             "and status = 'waiting' order by id limit 1", [row["person_key"]]))
         if same:
             if channel != "partner" or same["partner_id"] == row["partner_id"]:
-                day = _day_words(_local_day(same["created_at"]))
+                day = english_day(local_day(same["created_at"]))
                 message = (f"{row['first_name']} is already on the waiting list: referred on "
                            f"{day} ({reference(same['id'])}).")
             else:  # nothing more about another organisation's referral than that it exists
@@ -357,11 +343,11 @@ def _described(row, ticked: list, day: date) -> dict:
     r = dict(row)
     r["flags"] = [f["label"] for f in ticked if f["active"]]
     r["flags_off"] = [f["label"] for f in ticked if not f["active"]]
-    start = _local_day(r["created_at"])
-    end = _local_day(r["closed_at"]) if r["closed_at"] else day
+    start = local_day(r["created_at"])
+    end = local_day(r["closed_at"]) if r["closed_at"] else day
     r["waited_days"] = max((end - start).days, 0)
     r["created_day"] = start
-    r["closed_day"] = _local_day(r["closed_at"]) if r["closed_at"] else None
+    r["closed_day"] = local_day(r["closed_at"]) if r["closed_at"] else None
     r["status_label"] = STATUSES[r["status"]]
     r["channel_label"] = CHANNELS.get(r["channel"], r["channel"])
     r["contact_label"] = CONTACT_KINDS.get(r["contact_kind"], r["contact_kind"])
@@ -477,7 +463,7 @@ def check_waiting(referral: dict | None) -> None:
         raise NotWaiting("That loan referral is not on the list any more, so nothing was lent.")
     if referral["status"] == "served":
         raise NotWaiting(f"{referral['reference']} already has a device (lent on "
-                         f"{_day_words(referral['closed_day'])}), so nothing was lent.")
+                         f"{english_day(referral['closed_day'])}), so nothing was lent.")
     if referral["status"] == "removed":
         raise NotWaiting(f"{referral['reference']} was taken off the waiting list "
                          f"({referral['removal']}), so nothing was lent.")

@@ -25,6 +25,7 @@ import council_settings
 import learners
 from audit import Actor, record, stamp, utcnow
 from db import first, made_for_request, parse_id, write_transaction
+from formatting import local_day
 from giveaways import interest
 from giveaways.eligibility import assess, current_rule_set, get_rule_set, ticked_keys
 from help_desk import LOCAL_TZ
@@ -295,10 +296,6 @@ def sim_words(sim: dict) -> str:
     return _(words, network=sim["network"], end=code[-4:], offer=sim["offer"])
 
 
-def _local_day(stamp_text: str) -> date:
-    return datetime.fromisoformat(stamp_text).astimezone(LOCAL_TZ).date()
-
-
 def sim_for_scan(db, scanned, venue_id) -> dict:
     """The scanned SIM if it can be given at this venue now; InvalidInput (`scan`) saying
     why not otherwise."""
@@ -315,7 +312,7 @@ def sim_for_scan(db, scanned, venue_id) -> dict:
     if sim["status"] == "given":
         raise InvalidInput({"scan": _("%(sim)s was already given on %(day)s.",
                                       sim=sim_words(sim),
-                                      day=day_words(_local_day(sim["given_at"])))})
+                                      day=day_words(local_day(sim["given_at"])))})
     if sim["status"] == "void":
         raise InvalidInput({"scan": _("%(sim)s was taken out of stock: %(reason)s",
                                       sim=sim_words(sim), reason=sim["void_reason"])})
@@ -455,7 +452,7 @@ def repeat_words(db, rule_set: dict, recipient: dict, now: datetime) -> str | No
         if months else None
     if last is None:
         return None
-    given_on = _local_day(last["given_at"])
+    given_on = local_day(last["given_at"])
     next_on = add_months(given_on, months)
     if today(now) >= next_on:
         return None
@@ -564,7 +561,7 @@ def _described(row) -> dict:
     """A giveaway as reports and screens show it: local day, month, who (in kind only),
     the last four characters of the SIM, and when its data runs out."""
     row = dict(row)
-    day = _local_day(row["given_at"])
+    day = local_day(row["given_at"])
     row.update(
         day=day, month=day.strftime("%Y-%m"), ticks=json.loads(row["ticks"]),
         code_end=(row["iccid"] or row["voucher_code"])[-4:],

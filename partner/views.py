@@ -2,24 +2,18 @@
 a new referral, one referral's status, and withdrawing one that is still waiting. Another
 organisation's referral is "not found": a partner is not even told it exists."""
 
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import waiting_list
 from db import get_db
+from formatting import english_day
 from help_desk import new_request_id
 from partner import bp
 from validation import InvalidInput
 
-STATUS_FILTERS = {"": "All", "waiting": "Waiting", "served": "Device lent",
-                  "removed": "Removed"}
-
-
-def day_words(day: date | None) -> str:
-    """"3 December 2026": partner screens are English, whatever the browser chose before."""
-    return f"{day.day} {day:%B %Y}" if day else ""
+STATUS_FILTERS = {"": "All", **waiting_list.STATUSES}
 
 
 def waited_words(days: int) -> str:
@@ -32,7 +26,7 @@ def status_words(referral: dict) -> str:
     """What became of it, in a few words: no place in the queue (that would tell a partner
     about other organisations' people)."""
     if referral["status"] == "served":
-        return f"Device lent on {day_words(referral['closed_day'])}"
+        return f"Device lent on {english_day(referral['closed_day'])}"
     if referral["status"] == "removed":
         return f"Removed ({referral['removal']})"
     return "Waiting"
@@ -40,7 +34,7 @@ def status_words(referral: dict) -> str:
 
 @bp.context_processor
 def _words():
-    return {"day_words": day_words, "waited_words": waited_words, "status_words": status_words}
+    return {"day_words": english_day, "waited_words": waited_words, "status_words": status_words}
 
 
 def _own(referral_id) -> dict:

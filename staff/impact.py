@@ -5,7 +5,6 @@ the figures go out as CSV and as a one-page PDF (impact_pdf.py)."""
 
 import csv
 import io
-from datetime import date
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -18,6 +17,7 @@ import lending
 from audit import record
 from db import get_db, parse_id, write_transaction
 from device_csv import guard
+from formatting import english_day
 from staff import bp
 from staff.labels import pdf_response
 
@@ -76,12 +76,8 @@ def _query(f: dict) -> dict:
     return query
 
 
-def day_words(day: date) -> str:
-    return f"{day.day} {day.strftime('%B %Y')}"
-
-
 def period_words(f: dict) -> str:
-    return f"{day_words(f['first'])} to {day_words(f['last'])}"
+    return f"{english_day(f['first'])} to {english_day(f['last'])}"
 
 
 def filter_words(f: dict) -> str:

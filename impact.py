@@ -265,6 +265,11 @@ FIGURES = [
            "back for within 6 months.", when="stamp"),
 ]
 BY_KEY = {f.key: f for f in FIGURES}
+
+
+def splits_by_referrer(key: str) -> bool:
+    """The loan-referral figures can be split by the organisation that referred."""
+    return key in BY_KEY and BY_KEY[key].group == LOAN_REFERRALS
 _SKILL_FLAGS = {"reached_foundation": "has_foundation", "reached_life": "has_life"}
 
 
@@ -984,7 +989,7 @@ def by_referrer(db, key: str, first: date, last: date, venue_id=None, partner_id
     """A loan-referral figure split by the organisation that referred, largest first
     ("Not a partner (phone, email, in person)" for referrals staff took from someone
     else). Nothing for other figures, or when a chosen filter does not apply."""
-    if not key.startswith(("loan_referral", "waiting_")):
+    if not splits_by_referrer(key):
         return []
     ask = _ask(key, first, last, venue_id, partner_id, today)
     if ask is None:

@@ -118,7 +118,7 @@ def _by_venue(db, figure, f: dict) -> dict | None:
 
 
 def _by_referrer(db, figure, f: dict) -> dict | None:
-    if not figure.key.startswith(("loan_referral", "waiting_")):
+    if not impact.splits_by_referrer(figure.key):
         return None
     rows = impact.by_referrer(db, figure.key, f["first"], f["last"], venue_id=f["venue_id"],
                               partner_id=f["partner_id"])

@@ -13,6 +13,7 @@ from flask_login import current_user
 from audit import history
 from db import first, get_db
 from giveaways import interest, refurb
+from giveaways.eligibility import get_rule_set
 from staff import bp, or_404
 from validation import InvalidInput
 
@@ -21,7 +22,6 @@ LIST_LIMIT = 200  # find older ones by reference
 NEED_REFERENCE = "Please type or scan the reference, for example K7R-4MX."
 BAD_REFERENCE = ("That is not a reference: a reference has six letters and numbers, for "
                  "example K7R-4MX.")
-SCHEME_TITLES = {"sim": "Free SIM", "device": "£60 refurbished laptop"}
 
 
 def _list_page(status, form, errors, http_status=200):
@@ -83,13 +83,12 @@ def _show_page(row, form, errors, http_status=200):
         if row["closed_by"] else None
     outcome_words, outcome_url = _outcome_link(row) if row["status"] == "done" else ("", None)
     lines = interest.answer_lines(db, row)
-    rule_sets = {s: first(db["eligibility_rule_sets"].rows_where(
-        "id = ?", [row[f"{s}_rule_set_id"]])) for s in interest.SCHEMES}
+    rule_sets = {s: get_rule_set(db, row[f"{s}_rule_set_id"]) for s in interest.SCHEMES}
     return render_template(
         "staff/interest/show.html", row=row, i=interest, form=form, errors=errors,
         lines=lines, schemes=[s for s in interest.SCHEMES if any(
             line["scheme"] == s for line in lines)],
-        scheme_titles=SCHEME_TITLES, rule_sets=rule_sets,
+        scheme_titles=interest.SCHEME_TITLES, rule_sets=rule_sets,
         ready=refurb.ready_devices(db) if row["status"] == "new" else [],
         closed_by=closed_by["display_name"] if closed_by else None,
         outcome_words=outcome_words, outcome_url=outcome_url,

@@ -20,12 +20,12 @@ import unicodedata
 from datetime import date, datetime
 
 import learners
-from audit import Actor, record, stamp, utcnow
+from audit import Actor, record, stamp, update_changed, utcnow
 from db import first, made_for_request, parse_id, write_transaction
 from formatting import english_day, local_day
 from giveaways import interest as interest_rules
 from giveaways.sims import keyed_hash
-from lending import today, validate_contact
+from lending import kinds, today, validate_contact
 from validation import (
     InvalidInput,
     clean_notes,
@@ -114,11 +114,8 @@ def update_flag(db, actor: Actor, flag_id, *, label=None, active=None,
             change["active"] = 1 if active else 0
         if errors:
             raise InvalidInput(errors)
-        change = {k: v for k, v in change.items() if before[k] != v}
-        if change:
-            db["referral_flags"].update(before["id"], change)
-            record(db, actor, "referral_flag.update", "referral_flags", before["id"],
-                   before={k: before[k] for k in change}, after=change, now=now)
+        update_changed(db, actor, "referral_flag.update", "referral_flags", dict(before),
+                       change, now=now)
 
 
 # ---------------------------------------------------------------- the form
@@ -129,7 +126,7 @@ def form_choices(db) -> dict:
     return {
         "flag_choices": flags(db),
         "venues": [dict(v) for v in db["venues"].rows_where("active = 1", order_by="name")],
-        "kinds": [dict(k) for k in db["device_kinds"].rows_where(order_by="position, label")],
+        "kinds": kinds(db),
         "contact_kinds": CONTACT_KINDS,
     }
 

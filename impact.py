@@ -91,7 +91,7 @@ _LOAN_REFERRAL_COLUMNS = (("loan_referral_id", "No."), ("reference", "Reference"
                           ("partner_name", "Referring organisation"), ("referrer", "Referrer"),
                           ("venue_name", "Preferred venue"), ("status_label", "Now"),
                           ("closed_on", "Lent or taken off on"),
-                          ("days_waited", "Days waited (until lent or the period's end)"))
+                          ("days_waited", "Days waited (to the loan, removal or period's end)"))
 _INTEREST_COLUMNS = (("interest_id", "No."), ("reference", "Reference"),
                      ("registered_on", "Registered"), ("venue_name", "Venue"),
                      ("first_name", "First name"), ("suggests_label", "Probably eligible for"),

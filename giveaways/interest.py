@@ -184,10 +184,11 @@ def validate_details(form: dict) -> dict:
 
 
 def register(db, actor: Actor, venue_id: int, answers, form: dict, request_id=None,
-             now: datetime | None = None) -> dict:
+             rule_set_ids=None, now: datetime | None = None) -> dict:
     """Write one registration from complete answers and the person's details, all at once:
     nothing is stored while someone is still answering. A repeated `request_id` (a double
-    tap) returns the registration already made."""
+    tap) returns the registration already made. `rule_set_ids`: the rule sets the kiosk
+    asked under; if the council saved new rules since, the person starts again."""
     now = now or utcnow()
     request_id = request_key(request_id)
     if made := made_for_request(db, "interest_registrations", request_id):
@@ -199,6 +200,9 @@ def register(db, actor: Actor, venue_id: int, answers, form: dict, request_id=No
     with write_transaction(db):
         if made := made_for_request(db, "interest_registrations", request_id):
             return get(db, made)
+        if rule_set_ids is not None and sorted(rule_set_ids) != sorted(
+                {q["rule_set_id"] for q in questions(db)}):  # checked with the write lock held
+            raise InvalidInput({"answers": _(NEED_ANSWERS)})
         result = outcome(db, answers)
         row = {
             "reference": _reference(db),

@@ -169,7 +169,8 @@ def check_register():
                                  _complete(db),
                                  dict(typed, contact_kind=kind,
                                       contact="" if come_back else typed["contact"]),
-                                 request_id=typed["request_id"])
+                                 request_id=typed["request_id"],
+                                 rule_set_ids=_state().get("rules"))
     except interest.InvalidInput as e:
         if "answers" in e.errors:
             return _start_again(interest.questions(db), 422)

@@ -50,6 +50,19 @@ def test_a_new_rule_set_version_changes_the_questions_and_old_answers_start_agai
     assert made["sim_rule_set_id"] != made["device_rule_set_id"]
 
 
+def test_rules_saved_while_someone_answers_make_them_start_again(db, venue):
+    asked_under = sorted({q["rule_set_id"] for q in interest.questions(db)})
+    sim = eligibility.current_rule_set(db, "sim")
+    eligibility.save_rule_set(db, STAFF, "sim", {  # the "at least one" list reworded
+        "required": "\n".join(c["label"] for c in sim["criteria"] if c["group"] == "required"),
+        "one_of": "Cannot afford a contract or top-up", "repeat_months": "6"})
+    assert interest.clean_answers(db, ALL_YES) == ALL_YES  # the same question ids…
+    with pytest.raises(InvalidInput) as refused:  # …but not the same rules
+        interest.register(db, KIOSK, venue, ALL_YES, JOAN, rule_set_ids=asked_under)
+    assert refused.value.errors == {"answers": interest.NEED_ANSWERS}
+    assert db["interest_registrations"].count == 0
+
+
 def test_a_criterion_called_one_of_is_its_own_question(db):
     eligibility.save_rule_set(db, STAFF, "sim", {
         "required": "One of", "one_of": "No internet at home",
